@@ -1,0 +1,132 @@
+"""Checks over the notebooks and the book's configuration: what readers see must be clean and true."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
+MACHINE_PATH = re.compile(r"(/(root|tmp|home|work|Users|private|var/folders)/|[A-Z]:\\\\Users)")
+
+
+def load(path: Path) -> dict:
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def code_cells(nb: dict) -> list[dict]:
+    return [c for c in nb["cells"] if c["cell_type"] == "code"]
+
+
+def text_of(output: dict) -> str:
+    parts = [output.get("text", ""), output.get("evalue", "")]
+    for value in output.get("data", {}).values():
+        parts.append(value if isinstance(value, str) else json.dumps(value))
+    return "".join("".join(p) if isinstance(p, list) else p for p in parts)
+
+
+def toc_files() -> list[str]:
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
+    files = [toc["root"]]
+    for part in toc.get("parts", []):
+        files += [chapter["file"] for chapter in part["chapters"]]
+    return files
+
+
+def test_there_are_notebooks():
+    assert NOTEBOOKS, "no notebooks found in notebooks/"
+
+
+def test_every_notebook_is_in_the_toc_and_vice_versa():
+    listed = {f for f in toc_files() if f.startswith("notebooks/")}
+    present = {f"notebooks/{p.stem}" for p in NOTEBOOKS}
+    assert listed == present
+    for f in toc_files():
+        assert any((ROOT / f).with_suffix(s).exists() for s in (".md", ".ipynb")), f
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_notebook_outputs_are_stored_clean_and_in_order(path):
+    nb = load(path)
+    assert nb["metadata"]["kernelspec"]["name"] == "python3"
+    cells = code_cells(nb)
+    assert any(c["outputs"] for c in cells), "no stored outputs: run `make execute`"
+    counts = [c["execution_count"] for c in cells if "".join(c["source"]).strip()]
+    assert counts == list(range(1, len(counts) + 1)), "execution counts are not 1..n: re-run top to bottom"
+    for i, cell in enumerate(cells):
+        for output in cell["outputs"]:
+            where = f"code cell {i + 1}"
+            assert output["output_type"] != "error", f"{where} stores an error"
+            assert not (output["output_type"] == "stream" and output["name"] == "stderr"), \
+                f"{where} stores stderr (warnings or logs readers should not see)"
+            assert not MACHINE_PATH.search(text_of(output)), f"{where} shows a machine path"
+            assert "Warning" not in text_of(output), f"{where} shows a warning"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_notebook_follows_the_chapter_arc(path):
+    nb = load(path)
+    first = "".join(nb["cells"][0]["source"])
+    assert re.match(r"# \d+\. \S", first), "the first cell is the title '# N. Topic'"
+    assert "Learning goals" in first
+    markdown = "\n".join("".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "markdown")
+    for heading in ("## Summary", "## Interview questions", "## Exercises", "## References"):
+        assert heading in markdown, f"missing section {heading!r}"
+    assert "{exercise}" in markdown and "{solution}" in markdown
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_interview_questions_have_both_answers(path):
+    cells = [c for c in load(path)["cells"] if "interview" in c.get("metadata", {}).get("tags", [])]
+    assert len(cells) >= 5, f"{len(cells)} interview questions; a chapter needs at least 5"
+    for cell in cells:
+        source = "".join(cell["source"])
+        assert source.startswith("```{dropdown} Q. "), source[:60]
+        assert " · " in source.splitlines()[0], "the question needs its Korean version after ' · '"
+        assert "**Answer.**" in source and "**답변.**" in source
+        assert source.index("**Answer.**") < source.index("**답변.**")
+        assert re.search(r"[가-힣]", source.split("**답변.**")[1]), "the Korean answer is not in Korean"
+
+
+def test_setup_cells_install_from_the_configured_repository():
+    config = yaml.safe_load((ROOT / "_config.yml").read_text())
+    url = config["repository"]["url"]
+    branch = config["repository"]["branch"]
+    expected = f'%pip install -q "cnn-course-helpers @ git+{url}@{branch}"'
+    for path in NOTEBOOKS:
+        setup = [c for c in code_cells(load(path)) if "google.colab" in "".join(c["source"])]
+        assert setup, f"{path.name} has no Colab setup cell"
+        source = "".join(setup[0]["source"])
+        assert expected in source, f"{path.name}: the setup cell does not install from {url}@{branch}"
+        assert setup[0]["outputs"] == [], "the setup cell must show nothing outside Colab"
+    pyproject = (ROOT / "pyproject.toml").read_text()
+    assert 'name = "cnn-course-helpers"' in pyproject
+
+
+def test_readme_and_ci_use_the_documented_commands():
+    readme = (ROOT / "README.md").read_text()
+    for command in ("make book", "make test", "make lab", "make execute", "make bench"):
+        assert command in readme
+    assert "make test" in (ROOT / ".ci" / "run").read_text()
+
+
+def test_requirements_have_lower_bounds_only_and_a_reason_each():
+    for line in (ROOT / "requirements.txt").read_text().splitlines():
+        if not line.strip() or line.startswith("#"):
+            continue
+        spec, _, comment = line.partition("#")
+        assert comment.strip(), f"no comment says why {spec.strip()} is needed"
+        assert "==" not in spec, f"exact pin in {spec.strip()}"
+        if spec.split(">=")[0].strip() in ("numpy", "tensorflow", "keras"):
+            assert "<" not in spec, f"upper bound on {spec.strip()}"
+
+
+def test_environment_yml_installs_the_same_requirements():
+    env = yaml.safe_load((ROOT / "environment.yml").read_text())
+    pip = next(d["pip"] for d in env["dependencies"] if isinstance(d, dict))
+    assert "-r requirements.txt" in pip and "-e ." in pip
+    assert "python=3.11" in env["dependencies"]
