@@ -33,6 +33,7 @@ $(STAMP): requirements.txt pyproject.toml
 	touch $(STAMP)
 
 book: $(STAMP)
+	$(BIN)/python scripts/build_pages.py
 	$(BIN)/jupyter-book build . -W --keep-going
 
 test: $(STAMP)

@@ -11,6 +11,9 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def test_book_builds_without_warnings():
+    pages = subprocess.run([sys.executable, str(ROOT / "scripts" / "build_pages.py")],
+                           capture_output=True, text=True, cwd=ROOT)
+    assert pages.returncode == 0, pages.stderr
     jb = Path(sys.executable).with_name("jupyter-book")
     result = subprocess.run(
         [str(jb if jb.exists() else shutil.which("jupyter-book")), "build", str(ROOT), "-W", "--keep-going"],
@@ -22,3 +25,5 @@ def test_book_builds_without_warnings():
     page = (html / "notebooks" / "00_how_to_use_this_course.html").read_text()
     assert "colab.research.google.com" in page, "the Colab launch button is missing"
     assert "<img" in page, "the stored figures are missing"
+    bank = (html / "book" / "interview_bank.html").read_text()
+    assert bank.count('class="sd-summary-title') >= 5 or bank.count("<details") >= 5
