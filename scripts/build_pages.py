@@ -7,7 +7,9 @@ copied by hand:
   one-line definition, the chapter that teaches it), sorted alphabetically;
 - ``book/interview_bank.md`` from the markdown cells tagged ``interview`` in the notebooks listed in
   ``_toc.yml``, grouped by part and chapter, each group linking back to its chapter;
-- ``book/references.bib`` from the fragments ``book/bib/*.bib`` (duplicate keys merged).
+- ``book/references.bib`` from the fragments ``book/bib/*.bib`` (duplicate keys merged);
+- ``_static/mathjax/``: MathJax 3 installed from the npm registry, so that formulas render on a site
+  served without internet (``mathjax_path`` in ``_config.yml`` points here instead of a CDN).
 
 Each chapter keeps its own terms, references and questions in its own files, so chapters written in
 parallel never edit the same file.
@@ -17,7 +19,10 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
+import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import yaml
@@ -127,12 +132,35 @@ def write_bibliography() -> int:
     return len(entries)
 
 
+MATHJAX = ROOT / "_static" / "mathjax"
+MATHJAX_VERSION = "3.2.2"
+
+
+def install_mathjax() -> str:
+    """Install MathJax's browser bundle into _static/mathjax once (npm registry), return its state."""
+    if (MATHJAX / "tex-chtml.js").exists():
+        return "present"
+    npm = shutil.which("npm")
+    if npm is None:
+        raise RuntimeError("npm is needed once to install MathJax for offline formulas; install Node.js")
+    with tempfile.TemporaryDirectory() as tmp:
+        subprocess.run([npm, "install", "--no-save", "--no-audit", "--no-fund", "--prefix", tmp,
+                        f"mathjax@{MATHJAX_VERSION}"], check=True, capture_output=True)
+        es5 = Path(tmp) / "node_modules" / "mathjax" / "es5"
+        fonts = Path("output") / "chtml" / "fonts" / "woff-v2"
+        (MATHJAX / fonts).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copytree(es5 / fonts, MATHJAX / fonts, dirs_exist_ok=True)
+        shutil.copy2(es5 / "tex-chtml.js", MATHJAX / "tex-chtml.js")  # last: marks the install complete
+    return "installed"
+
+
 def main() -> int:
+    mathjax = install_mathjax()
     n_terms = write_glossary()
     counts = write_interview_bank()
     n_refs = write_bibliography()
     print(f"glossary: {n_terms} terms; interview bank: {sum(counts.values())} questions "
-          f"from {len(counts)} chapters; bibliography: {n_refs} entries")
+          f"from {len(counts)} chapters; bibliography: {n_refs} entries; MathJax {mathjax}")
     return 0
 
 

@@ -55,3 +55,19 @@ def shared_course_data(monkeypatch) -> Path:
         pytest.skip(f"the course data mirror is not present (looked in {path}); set CNN_COURSE_DATA")
     monkeypatch.setenv("CNN_COURSE_DATA", str(path))
     return path
+
+
+@pytest.fixture(scope="session")
+def built_site() -> Path:
+    """Build the website once per test session (generated pages, then `jupyter-book build -W`)."""
+    import subprocess
+    import sys
+
+    pages = subprocess.run([sys.executable, str(ROOT / "scripts" / "build_pages.py")],
+                           capture_output=True, text=True, cwd=ROOT)
+    assert pages.returncode == 0, pages.stdout + pages.stderr
+    jb = Path(sys.executable).with_name("jupyter-book")
+    result = subprocess.run([str(jb), "build", str(ROOT), "-W", "--keep-going"],
+                            capture_output=True, text=True, cwd=ROOT, timeout=1800)
+    assert result.returncode == 0, "jupyter-book build -W failed:\n" + result.stdout[-6000:] + result.stderr[-3000:]
+    return ROOT / "_build" / "html"
