@@ -8,7 +8,7 @@ copied by hand:
 - ``book/interview_bank.md`` from the markdown cells tagged ``interview`` in the notebooks listed in
   ``_toc.yml``, grouped by part and chapter, each group linking back to its chapter;
 - ``book/references.bib`` from the fragments ``book/bib/*.bib`` (duplicate keys merged);
-- ``_static/mathjax/``: MathJax 3 installed from the npm registry, so that formulas render on a site
+- ``_vendor/mathjax/``: MathJax 3 installed from the npm registry, so that formulas render on a site
   served without internet (``mathjax_path`` in ``_config.yml`` points here instead of a CDN).
 
 Each chapter keeps its own terms, references and questions in its own files, so chapters written in
@@ -132,12 +132,12 @@ def write_bibliography() -> int:
     return len(entries)
 
 
-MATHJAX = ROOT / "_static" / "mathjax"
+MATHJAX = ROOT / "_vendor" / "mathjax"
 MATHJAX_VERSION = "3.2.2"
 
 
 def install_mathjax() -> str:
-    """Install MathJax's browser bundle into _static/mathjax once (npm registry), return its state."""
+    """Install MathJax's browser bundle into _vendor/mathjax once (npm registry), return its state."""
     if (MATHJAX / "tex-chtml.js").exists():
         return "present"
     npm = shutil.which("npm")

@@ -1,0 +1,166 @@
+"""Evaluation reports and plots on top of scikit-learn: confusion matrices, ROC / PR curves, metric tables.
+
+Nothing here re-implements a metric: chapter 10 (evaluation metrics) computes them by hand once and
+checks them against scikit-learn, and every other chapter reports through these functions.
+"""
+
+from __future__ import annotations
+
+from typing import Mapping, Sequence
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+from sklearn import metrics as skm
+
+SEED_REPORT_ROWS = ["Accuracy", "Precision", "Recall", "F1-Score", "ROC-AUC"]
+"""The rows of the metric table in the seed 003 report (chapter 10 reads that table critically)."""
+
+
+def _binary_inputs(y_true, y_score=None, y_pred=None) -> tuple[np.ndarray, ...]:
+    y_true = np.asarray(y_true)
+    if y_true.ndim != 1 or len(y_true) == 0:
+        raise ValueError(f"y_true must be a non-empty 1-D array of 0/1 labels, got shape {y_true.shape}")
+    if not np.isin(y_true, (0, 1)).all():
+        raise ValueError(f"y_true must hold only 0 and 1 (binary task), got values {np.unique(y_true)[:10]}")
+    out = [y_true]
+    for name, values in (("y_score", y_score), ("y_pred", y_pred)):
+        if values is None:
+            out.append(None)
+            continue
+        values = np.asarray(values)
+        if values.shape != y_true.shape:
+            raise ValueError(f"{name} has shape {values.shape} but y_true has shape {y_true.shape}")
+        out.append(values)
+    return tuple(out)
+
+
+def binary_report(y_true, y_score, threshold: float = 0.5, *, allow_hard_scores: bool = False) -> dict[str, float]:
+    """Accuracy, precision, recall, specificity, F1, ROC-AUC and average precision of a binary model.
+
+    ``y_score`` are scores or probabilities for class 1; predictions are ``y_score >= threshold``.
+    ROC-AUC and AP need real scores: 0/1 scores make ROC-AUC the balanced accuracy (chapter 10 shows
+    how that produced "ROC-AUC = accuracy" in the seed report), so hard labels raise an error unless
+    ``allow_hard_scores=True``.
+    """
+    y_true, y_score, _ = _binary_inputs(y_true, y_score)
+    if not allow_hard_scores and np.isin(y_score, (0, 1)).all():
+        raise ValueError(
+            "y_score holds only 0 and 1: these look like hard labels, not scores. ROC-AUC and average "
+            "precision need the model's scores (e.g. predict() probabilities); pass "
+            "allow_hard_scores=True if you really mean it."
+        )
+    y_pred = (y_score >= threshold).astype(int)
+    return {
+        "Accuracy": skm.accuracy_score(y_true, y_pred),
+        "Precision": skm.precision_score(y_true, y_pred, zero_division=0),
+        "Recall": skm.recall_score(y_true, y_pred, zero_division=0),
+        "Specificity": skm.recall_score(y_true, y_pred, pos_label=0, zero_division=0),
+        "F1-Score": skm.f1_score(y_true, y_pred, zero_division=0),
+        "ROC-AUC": skm.roc_auc_score(y_true, y_score) if len(np.unique(y_true)) == 2 else float("nan"),
+        "AP": skm.average_precision_score(y_true, y_score),
+    }
+
+
+def metrics_table(
+    models: Mapping[str, tuple[Sequence[int], Sequence[float]]],
+    threshold: float = 0.5,
+    rows: Sequence[str] = SEED_REPORT_ROWS,
+    decimals: int = 3,
+) -> pd.DataFrame:
+    """A table in the seed report's format: one column per model, one row per metric.
+
+    ``models`` maps a model's name to ``(y_true, y_score)``. Used in chapters 10 and 11.
+    """
+    if not models:
+        raise ValueError("models is empty: pass {name: (y_true, y_score)}")
+    columns = {name: binary_report(y, s, threshold) for name, (y, s) in models.items()}
+    unknown = set(rows) - set(next(iter(columns.values())))
+    if unknown:
+        raise KeyError(f"unknown rows {sorted(unknown)}; available: {list(next(iter(columns.values())))}")
+    return pd.DataFrame(columns).loc[list(rows)].round(decimals)
+
+
+def threshold_for_recall(y_true, y_score, target: float) -> dict[str, float]:
+    """The highest threshold whose recall reaches ``target``, with the precision it costs.
+
+    Returns ``{"threshold", "recall", "precision"}``. Predictions are ``y_score >= threshold``, as in
+    scikit-learn's ``precision_recall_curve``. Taught in chapter 10 (choosing a threshold for a goal).
+    """
+    if not 0 < target <= 1:
+        raise ValueError(f"target recall must be in (0, 1], got {target}")
+    y_true, y_score, _ = _binary_inputs(y_true, y_score)
+    if y_true.sum() == 0:
+        raise ValueError("y_true has no positives: recall is undefined")
+    precision, recall, thresholds = skm.precision_recall_curve(y_true, y_score)
+    ok = np.flatnonzero(recall[:-1] >= target)  # the last point (recall 0) has no threshold
+    best = ok[-1]  # thresholds increase, so the last qualifying one is the highest
+    return {"threshold": float(thresholds[best]), "recall": float(recall[best]), "precision": float(precision[best])}
+
+
+def plot_confusion_matrix(
+    y_true,
+    y_pred,
+    class_names: Sequence[str] | None = None,
+    *,
+    normalize: str | None = None,
+    title: str = "Confusion matrix",
+    ax: plt.Axes | None = None,
+) -> plt.Axes:
+    """Draw the confusion matrix as an annotated heatmap (rows: true class, columns: predicted class).
+
+    ``normalize`` is passed to ``sklearn.metrics.confusion_matrix`` (``"true"`` gives per-class recall
+    on the diagonal). Used in chapters 2, 3, 10 and 11.
+    """
+    import seaborn as sns
+
+    y_true, y_pred = np.asarray(y_true), np.asarray(y_pred)
+    if y_true.shape != y_pred.shape or y_true.ndim != 1:
+        raise ValueError(f"y_true and y_pred must be 1-D and the same length, got {y_true.shape} and {y_pred.shape}")
+    labels = np.arange(len(class_names)) if class_names is not None else None
+    cm = skm.confusion_matrix(y_true, y_pred, labels=labels, normalize=normalize)
+    names = list(class_names) if class_names is not None else [str(v) for v in np.unique(np.r_[y_true, y_pred])]
+    if ax is None:
+        size = max(3.5, 0.55 * len(names) + 1.5)
+        _, ax = plt.subplots(figsize=(size + 1, size))
+    sns.heatmap(cm, annot=True, fmt=".2f" if normalize else "d", cmap="Blues", cbar=False,
+                xticklabels=names, yticklabels=names, ax=ax, annot_kws={"fontsize": 8})
+    ax.set_xlabel("predicted class")
+    ax.set_ylabel("true class")
+    ax.set_title(title)
+    return ax
+
+
+def plot_roc_pr(
+    y_true,
+    scores: Mapping[str, Sequence[float]],
+    *,
+    title: str | None = None,
+) -> plt.Figure:
+    """ROC curve (with AUC) and precision-recall curve (with AP) of one or more models, side by side.
+
+    ``scores`` maps a model's name to its scores for class 1 on the same ``y_true``. Taught in chapter 10.
+    """
+    if not scores:
+        raise ValueError("scores is empty: pass {name: y_score}")
+    fig, (roc_ax, pr_ax) = plt.subplots(1, 2, figsize=(10, 4.2))
+    for name, y_score in scores.items():
+        y, s, _ = _binary_inputs(y_true, y_score)
+        fpr, tpr, _ = skm.roc_curve(y, s)
+        precision, recall, _ = skm.precision_recall_curve(y, s)
+        roc_ax.plot(fpr, tpr, label=f"{name} (AUC {skm.roc_auc_score(y, s):.3f})")
+        pr_ax.step(recall, precision, where="post", label=f"{name} (AP {skm.average_precision_score(y, s):.3f})")
+    y = np.asarray(y_true)
+    roc_ax.plot([0, 1], [0, 1], "k:", label="chance")
+    pr_ax.axhline(y.mean(), color="k", linestyle=":", label=f"chance (positive rate {y.mean():.2f})")
+    roc_ax.set(xlabel="false positive rate (1 - specificity)", ylabel="true positive rate (recall)",
+               title="ROC curve", xlim=(-0.01, 1.01), ylim=(-0.01, 1.01))
+    pr_ax.set(xlabel="recall", ylabel="precision", title="Precision-recall curve",
+              xlim=(-0.01, 1.01), ylim=(-0.01, 1.01))
+    for ax in (roc_ax, pr_ax):
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=8, loc="lower left" if ax is pr_ax else "lower right")
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout()
+    return fig
