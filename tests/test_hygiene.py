@@ -163,3 +163,12 @@ def test_every_citation_is_in_the_bibliography():
         for group in re.findall(r"\{cite(?::\w+)?\}`([^`]+)`", text):
             for key in group.split(","):
                 assert key.strip() in keys, f"{path.name} cites {key.strip()!r}, which no book/bib/*.bib has"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_every_figure_has_alt_text(path):
+    for cell in code_cells(load(path)):
+        if any("image/png" in o.get("data", {}) for o in cell["outputs"]):
+            alt = cell["metadata"].get("mystnb", {}).get("image", {}).get("alt", "")
+            assert len(alt.split()) >= 6, (
+                f"{cell.get('id')}: a figure needs cell metadata mystnb.image.alt with a real description")
