@@ -32,8 +32,12 @@ def test_chapter_pages_have_launch_and_download_buttons_and_figures(built_site):
         assert len(re.findall(r"<img [^>]*src=\"\.\./_images/", page)) >= n_figures, stem
 
 
+QUOTES = str.maketrans({"‘": "'", "’": "'", "“": '"', "”": '"', "–": "-", "—": "-"})
+
+
 def visible_text(page: str) -> str:
-    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", page)).split())
+    """The page's text without tags, entities or typographic quotes (Sphinx's smartquotes)."""
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", page)).translate(QUOTES).split())
 
 
 def test_interview_bank_gathers_every_chapter(built_site):
@@ -45,5 +49,5 @@ def test_interview_bank_gathers_every_chapter(built_site):
         assert f"../notebooks/{stem}.html" in page, f"the bank does not link back to {stem}"
         for cell in questions:
             first_line = "".join(cell["source"]).splitlines()[0]
-            question = " ".join(first_line.removeprefix("```{dropdown} ").replace("`", "").split())
+            question = " ".join(first_line.removeprefix("```{dropdown} ").replace("`", "").translate(QUOTES).split())
             assert question in bank, f"{stem}: {question!r} is not in the interview bank"

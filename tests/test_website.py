@@ -154,7 +154,12 @@ def test_every_page_renders_cleanly_in_chromium(site, server, browser):
                 overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
                 if overflow > 1:
                     seen.append(f"page is {overflow}px wider than a phone screen")
-            page.screenshot(path=str(shots / f"{rel.replace('/', '__')[:-5]}.{viewport_name}.png"))
+            shot = shots / f"{rel.replace('/', '__')[:-5]}.{viewport_name}.png"
+            try:
+                page.screenshot(path=str(shot), timeout=60_000)
+            except Exception:  # a busy machine can miss one frame; one retry, then let it fail
+                page.wait_for_timeout(2_000)
+                page.screenshot(path=str(shot), timeout=60_000)
             problems += [f"{rel} [{viewport_name}]: {html.unescape(s)}" for s in seen]
             page.close()
         context.close()
