@@ -40,6 +40,8 @@ def _has_conv(model: keras.Model) -> bool:
 def last_conv_layer(model: keras.Model) -> keras.layers.Layer:
     """The layer whose 4-D output Grad-CAM should use: the last layer with a 4-D output at or after
     the last convolution, looking inside nested models (a pretrained base used as one layer).
+    Layers with a 1 x 1 spatial output (a 1 x 1 convolution used as the classifier after pooling, as
+    in keras.applications.MobileNet) are skipped: they hold no "where".
 
     Raises ``ValueError`` if the model has no convolutional layer.
     """
@@ -49,7 +51,8 @@ def last_conv_layer(model: keras.Model) -> keras.layers.Layer:
     for layer in reversed(model.layers):
         if _is_model(layer) and _has_conv(layer):
             return last_conv_layer(layer)
-        if _rank(layer) == 4 and not isinstance(layer, keras.layers.InputLayer):
+        if (_rank(layer) == 4 and not isinstance(layer, keras.layers.InputLayer)
+                and tuple(layer.output.shape[1:3]) != (1, 1)):
             return layer
     raise ValueError(f"model {model.name!r} has no layer with a 4-D output after its convolutions")
 
