@@ -1,0 +1,255 @@
+"""Class activation maps: CAM and Grad-CAM, and an overlay plot.
+
+Taught in chapter 12 (Where does the network look? CAM and Grad-CAM). :func:`gradcam` works for
+Sequential and Functional models and for a model that nests a pretrained base as one layer;
+:func:`cam` needs a model whose head is global average pooling followed by a dense layer.
+"""
+
+from __future__ import annotations
+
+import keras
+import matplotlib.pyplot as plt
+import numpy as np
+import tensorflow as tf
+
+_CONV_TYPES = (keras.layers.Conv2D, keras.layers.DepthwiseConv2D, keras.layers.SeparableConv2D)
+
+
+def _is_model(layer: keras.layers.Layer) -> bool:
+    return isinstance(layer, keras.Model)
+
+
+def _rank(layer: keras.layers.Layer) -> int | None:
+    try:
+        return len(layer.output.shape)
+    except (AttributeError, ValueError):
+        return None
+
+
+def _contains(model: keras.Model, target: keras.layers.Layer) -> bool:
+    for layer in model.layers:
+        if layer is target or (_is_model(layer) and _contains(layer, target)):
+            return True
+    return False
+
+
+def _has_conv(model: keras.Model) -> bool:
+    return any(isinstance(l, _CONV_TYPES) or (_is_model(l) and _has_conv(l)) for l in model.layers)
+
+
+def last_conv_layer(model: keras.Model) -> keras.layers.Layer:
+    """The layer whose 4-D output Grad-CAM should use: the last layer with a 4-D output at or after
+    the last convolution, looking inside nested models (a pretrained base used as one layer).
+    Layers with a 1 x 1 spatial output (a 1 x 1 convolution used as the classifier after pooling, as
+    in keras.applications.MobileNet) are skipped: they hold no "where".
+
+    Raises ``ValueError`` if the model has no convolutional layer.
+    """
+    if not _has_conv(model):
+        raise ValueError(f"model {model.name!r} has no convolutional layer (Conv2D, DepthwiseConv2D "
+                         "or SeparableConv2D); CAM and Grad-CAM need spatial feature maps")
+    for layer in reversed(model.layers):
+        if _is_model(layer) and _has_conv(layer):
+            return last_conv_layer(layer)
+        if (_rank(layer) == 4 and not isinstance(layer, keras.layers.InputLayer)
+                and tuple(layer.output.shape[1:3]) != (1, 1)):
+            return layer
+    raise ValueError(f"model {model.name!r} has no layer with a 4-D output after its convolutions")
+
+
+def _find_layer(model: keras.Model, name: str) -> keras.layers.Layer:
+    for layer in model.layers:
+        if layer.name == name:
+            return layer
+        if _is_model(layer):
+            try:
+                return _find_layer(layer, name)
+            except ValueError:
+                pass
+    raise ValueError(f"no layer named {name!r} in model {model.name!r}")
+
+
+def _softmax_free_head(model: keras.Model):
+    """(tensor that holds the logits, function from that tensor to the logits).
+
+    If the model ends in a softmax or sigmoid, Grad-CAM must differentiate the score before it
+    (the logit): a saturated softmax has nearly zero gradient.
+    """
+    last = model.layers[-1]
+    act = getattr(last, "activation", None)
+    name = getattr(act, "__name__", "")
+    if isinstance(last, keras.layers.Activation) and name in ("softmax", "sigmoid"):
+        return last.input, lambda t: t
+    if isinstance(last, keras.layers.Dense) and name in ("softmax", "sigmoid"):
+        return last.input, lambda t: tf.matmul(t, last.kernel) + (last.bias if last.use_bias else 0.0)
+    return model.outputs[0], lambda t: t
+
+
+def _chain_logits(layers: list, x: tf.Tensor) -> tf.Tensor:
+    """Run a chain of layers; the last one's softmax/sigmoid is dropped to return logits."""
+    for i, layer in enumerate(layers):
+        if isinstance(layer, keras.layers.InputLayer):
+            continue
+        act = getattr(getattr(layer, "activation", None), "__name__", "")
+        if i == len(layers) - 1 and act in ("softmax", "sigmoid"):
+            if isinstance(layer, keras.layers.Activation):
+                continue
+            if isinstance(layer, keras.layers.Dense):
+                x = tf.matmul(x, layer.kernel) + (layer.bias if layer.use_bias else 0.0)
+                continue
+        x = layer(x, training=False)
+    return x
+
+
+def _forward(model: keras.Model, layer: keras.layers.Layer):
+    """A function images -> (feature maps of ``layer``, logits of ``model``), differentiable."""
+    if any(l is layer for l in model.layers) and not _is_model(layer):
+        source, head = _softmax_free_head(model)
+        sub = keras.Model(model.inputs, [layer.output, source])
+        return lambda x: (lambda out: (out[0], head(out[1])))(sub(x, training=False))
+    # The layer sits inside a nested model (or is one): walk the outer model as a chain of layers,
+    # splitting the nested model into "up to the feature maps" and "the rest of the base".
+    def run(x):
+        feats = None
+        layers = [l for l in model.layers if not isinstance(l, keras.layers.InputLayer)]
+        for i, l in enumerate(layers):
+            if l is layer:
+                x = l(x, training=False)
+                feats = x
+            elif _is_model(l) and _contains(l, layer):
+                inner = keras.Model(l.inputs, [_find_inner_output(l, layer), l.outputs[0]])
+                feats, x = inner(x, training=False)
+            else:
+                x = _chain_logits([l], x) if i == len(layers) - 1 else l(x, training=False)
+        return feats, x
+    return run
+
+
+def _find_inner_output(model: keras.Model, layer: keras.layers.Layer):
+    if any(l is layer for l in model.layers):
+        return layer.output
+    raise ValueError(f"layer {layer.name!r} is nested more than one level deep in {model.name!r}; "
+                     "pass a layer of the outer model or of a model nested directly in it")
+
+
+def _check_images(model: keras.Model, images) -> tf.Tensor:
+    x = tf.convert_to_tensor(np.asarray(images), dtype=tf.float32)
+    if x.shape.rank != 4:
+        raise ValueError(f"images must be a batch of shape (N, height, width, channels); got shape "
+                         f"{tuple(x.shape)} (add a batch axis with images[None] for one image)")
+    expected = model.inputs[0].shape if model.inputs else None
+    if expected is not None:
+        for got, want in zip(x.shape[1:], expected[1:]):
+            if want is not None and got != want:
+                raise ValueError(f"images have shape {tuple(x.shape)} but the model expects "
+                                 f"(N, {', '.join(str(d) for d in expected[1:])})")
+    return x
+
+
+def _resolve(model: keras.Model, layer) -> keras.layers.Layer:
+    if layer is None:
+        return last_conv_layer(model)
+    if isinstance(layer, str):
+        return _find_layer(model, layer)
+    return layer
+
+
+def _class_scores(logits: tf.Tensor, class_index) -> tuple[tf.Tensor, np.ndarray]:
+    """The scalar score per image for the chosen class (for one sigmoid logit: class 1 = +logit,
+    class 0 = -logit), and the class indices used."""
+    n, c = logits.shape[0], logits.shape[-1]
+    if class_index is None:
+        idx = (logits[:, 0].numpy() > 0).astype(int) if c == 1 else np.argmax(logits.numpy(), axis=-1)
+    else:
+        idx = np.broadcast_to(np.asarray(class_index, dtype=int), (n,)).copy()
+    upper = 2 if c == 1 else c
+    if np.any(idx < 0) or np.any(idx >= upper):
+        raise ValueError(f"class_index must be in [0, {upper}); got {idx.tolist()}")
+    if c == 1:
+        sign = tf.constant(np.where(idx == 1, 1.0, -1.0), dtype=logits.dtype)
+        return logits[:, 0] * sign, idx
+    return tf.gather(logits, idx, axis=1, batch_dims=1), idx
+
+
+def gradcam(model: keras.Model, images, class_index=None, layer=None) -> np.ndarray:
+    """Grad-CAM maps (Selvaraju et al. 2017), shape (N, h, w) at the feature-map resolution.
+
+    The channel weights are the gradients of the class logit with respect to the feature maps of
+    ``layer``, averaged over positions; the map is ReLU(sum_k weight_k * A_k). ``class_index`` is
+    None (the predicted class), an int, or one int per image. ``layer`` is None (the last
+    convolutional block, found also inside a nested base model), a layer name or a layer.
+    Works with Sequential, Functional and nested models whose outer model is a chain of layers.
+    """
+    x = _check_images(model, images)
+    target = _resolve(model, layer)
+    forward = _forward(model, target)
+    with tf.GradientTape() as tape:
+        feats, logits = forward(x)
+        if feats is None:
+            raise ValueError(f"layer {target.name!r} is not on the path from the input to the output")
+        tape.watch(feats)
+        scores, _ = _class_scores(logits, class_index)
+    grads = tape.gradient(scores, feats)
+    weights = tf.reduce_mean(grads, axis=(1, 2), keepdims=True)
+    maps = tf.nn.relu(tf.reduce_sum(weights * feats, axis=-1))
+    return maps.numpy()
+
+
+def cam(model: keras.Model, images, class_index=None, layer=None) -> np.ndarray:
+    """CAM maps (Zhou et al. 2016) for a model whose head is GlobalAveragePooling2D -> Dense
+    (dropout in between allowed), shape (N, h, w): sum_k w_{k,c} A_k, without ReLU.
+
+    Raises ``ValueError`` if the model does not end in that head.
+    """
+    x = _check_images(model, images)
+    head = [l for l in model.layers if not isinstance(l, (keras.layers.Dropout, keras.layers.InputLayer))]
+    dense = head[-1] if head else None
+    gap = head[-2] if len(head) >= 2 else None
+    if not (isinstance(dense, keras.layers.Dense) and isinstance(gap, keras.layers.GlobalAveragePooling2D)):
+        raise ValueError("cam() needs a model that ends in GlobalAveragePooling2D followed by Dense; "
+                         "use gradcam() for any other architecture")
+    target = _resolve(model, layer)
+    feats, logits = _forward(model, target)(x)
+    _, idx = _class_scores(logits, class_index)
+    w = dense.kernel.numpy()  # (K, C)
+    if w.shape[1] == 1:
+        w_c = np.where(idx[:, None] == 1, w[:, 0][None, :], -w[:, 0][None, :])  # (N, K)
+    else:
+        w_c = w[:, idx].T
+    return np.einsum("nhwk,nk->nhw", feats.numpy(), w_c)
+
+
+def normalize(maps: np.ndarray, eps: float = 1e-12) -> np.ndarray:
+    """Clip at 0 and scale each map to [0, 1] by its maximum (an all-zero map stays zero)."""
+    m = np.maximum(np.asarray(maps, dtype=np.float64), 0.0)
+    if m.ndim == 2:
+        m = m[None]
+        return normalize(m, eps)[0]
+    peak = m.reshape(len(m), -1).max(axis=1).reshape(-1, 1, 1)
+    return m / np.maximum(peak, eps)
+
+
+def upsample(heatmap: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    """Bilinear resize of one (h, w) map to ``size`` = (height, width)."""
+    h = tf.image.resize(np.asarray(heatmap, dtype=np.float32)[..., None], size, method="bilinear")
+    return h.numpy()[..., 0]
+
+
+def overlay(image: np.ndarray, heatmap: np.ndarray, ax=None, alpha: float = 0.45,
+            title: str | None = None, cmap: str = "jet"):
+    """Show ``image`` (H, W, 3; uint8 or floats in [0, 1]) with ``heatmap`` (h, w), normalised and
+    resized to the image, on top. Returns the axes."""
+    image = np.asarray(image)
+    if image.ndim != 3:
+        raise ValueError(f"image must have shape (H, W, 3); got {image.shape}")
+    if ax is None:
+        _, ax = plt.subplots(figsize=(4, 4))
+    img = image / 255.0 if image.dtype == np.uint8 or image.max() > 1.0 else image
+    heat = upsample(normalize(heatmap), image.shape[:2])
+    ax.imshow(np.clip(img, 0, 1))
+    ax.imshow(heat, cmap=cmap, alpha=alpha, vmin=0, vmax=1)
+    ax.set_xticks([])
+    ax.set_yticks([])
+    if title:
+        ax.set_title(title)
+    return ax
