@@ -5,7 +5,7 @@ working directory, the same environment. Stored outputs lose stderr streams (Ten
 which readers should not see and nbval does not compare).
 
     python scripts/run_notebooks.py execute [NOTEBOOK ...]   # re-run in place, save outputs
-    python scripts/run_notebooks.py bench                    # run every notebook, write the report
+    python scripts/run_notebooks.py bench [NOTEBOOK ...]     # run notebooks, write the report
 """
 
 from __future__ import annotations
@@ -69,14 +69,16 @@ def _title(path: Path) -> str:
     return first.lstrip("# ").strip()
 
 
-def cmd_bench() -> None:
-    results = {
+def cmd_bench(paths: list[Path]) -> None:
+    """Benchmark `paths` (default: every notebook); with a subset, the other entries are kept."""
+    results = {"notebooks": {}}
+    if paths and RESULTS.exists():
+        results = json.loads(RESULTS.read_text())
+    results.update({
         "date": dt.date.today().isoformat(),
         "machine": f"{platform.system()} {platform.machine()}, {os.cpu_count()} CPU cores",
-        "notebooks": {},
-    }
-    total = 0.0
-    for path in toc_notebooks():
+    })
+    for path in paths or toc_notebooks():
         with tempfile.TemporaryDirectory() as tmp:
             metrics_file = Path(tmp) / "metrics.json"
             os.environ["CNN_COURSE_BENCH_FILE"] = str(metrics_file)
@@ -85,12 +87,13 @@ def cmd_bench() -> None:
             finally:
                 del os.environ["CNN_COURSE_BENCH_FILE"]
             metrics = json.loads(metrics_file.read_text()) if metrics_file.exists() else {}
-        total += seconds
         results["notebooks"][path.stem] = {
             "title": _title(path), "seconds": round(seconds, 1), "metrics": metrics,
         }
         print(f"{path.stem}: {seconds:.0f} s, {len(metrics)} metrics", flush=True)
-    results["total_seconds"] = round(total, 1)
+    order = [p.stem for p in toc_notebooks()]
+    results["notebooks"] = {k: results["notebooks"][k] for k in order if k in results["notebooks"]}
+    results["total_seconds"] = round(sum(nb["seconds"] for nb in results["notebooks"].values()), 1)
     RESULTS.parent.mkdir(exist_ok=True)
     RESULTS.write_text(json.dumps(results, indent=1) + "\n")
     write_report(results)
@@ -138,7 +141,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "execute":
         cmd_execute([p.resolve() for p in args.notebooks] or toc_notebooks())
     else:
-        cmd_bench()
+        cmd_bench([p.resolve() for p in args.notebooks])
     return 0
 
 
