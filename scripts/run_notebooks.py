@@ -122,7 +122,8 @@ def write_report(results: dict) -> None:
         "| chapter | wall time | key results |\n|---|---|---|\n" + "\n".join(rows) + "\n"
     )
     times = "\n".join(
-        f"| [{nb['title']}](../notebooks/{stem}.ipynb) | {max(1, round(nb['seconds'] / 60))} min |"
+        f"| [{nb['title']}](../notebooks/{stem}.ipynb) | "
+        + ("under 1 min" if nb["seconds"] < 60 else f"{nb['seconds'] / 60:.0f} min") + " |"
         for stem, nb in results["notebooks"].items()
     )
     block = ("<!-- chapter-times: written by `make bench` -->\n"
