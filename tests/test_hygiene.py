@@ -97,6 +97,43 @@ def test_interview_questions_have_both_answers(path):
         assert re.search(r"[가-힣]", source.split("**답변.**")[1]), "the Korean answer is not in Korean"
 
 
+# The questions the source notes raise (seeds 000 and 004) and those a senior interviewer adds (issue #8).
+# Each topic is matched against the English question titles of every chapter's interview cells.
+REQUIRED_INTERVIEW_TOPICS = {
+    "classification vs detection": r"classification.*detection|detection.*classification",
+    "the purpose of pooling": r"pooling",
+    "what augmentation is and why it matters": r"augmentation",
+    "CAM vs Grad-CAM": r"\bCAM\b.*Grad-CAM",
+    "logits vs softmax": r"logit",
+    "one- vs two-stage detectors": r"one-stage.*two-stage",
+    "IoU vs AP": r"IoU.*\bAP\b",
+    "segmentation vs classification": r"segmentation.*classification|classification.*segmentation",
+    "why 3x3 kernels": r"3 ?× ?3|3x3",
+    "BatchNorm at inference": r"(BatchNorm|batch normali[sz]ation).*inference",
+    "class imbalance": r"imbalance",
+    "choosing a threshold": r"threshold",
+    "when fine-tuning hurts": r"fine-tuning hurt",
+    "whether a model looks at the right place": r"looks? at the right place",
+}
+
+
+def interview_titles() -> list[str]:
+    titles = []
+    for path in NOTEBOOKS:
+        for cell in load(path)["cells"]:
+            if "interview" in cell.get("metadata", {}).get("tags", []):
+                first = "".join(cell["source"]).splitlines()[0]
+                titles.append(first.removeprefix("```{dropdown} Q. ").split(" · ")[0])
+    return titles
+
+
+@pytest.mark.parametrize("topic", REQUIRED_INTERVIEW_TOPICS)
+def test_interview_bank_covers_the_required_topics(topic):
+    pattern = re.compile(REQUIRED_INTERVIEW_TOPICS[topic], re.IGNORECASE)
+    matches = [t for t in interview_titles() if pattern.search(t)]
+    assert matches, f"no interview question on {topic!r}; add one to the chapter that teaches it"
+
+
 def test_setup_cells_install_from_the_configured_repository():
     config = yaml.safe_load((ROOT / "_config.yml").read_text())
     url = config["repository"]["url"]
