@@ -1,0 +1,272 @@
+"""Semantic segmentation: per-pixel metrics, COCO masks and label maps, in plain NumPy.
+
+A *label map* is an integer array of class indices, one per pixel: ``(H, W)`` for one image or
+``(N, H, W)`` for a batch, with classes ``0 .. num_classes - 1``. Every metric here starts from the
+per-pixel :func:`confusion_matrix` (rows = true class, columns = predicted class, as in scikit-learn),
+and reads pixel accuracy, per-class IoU, mean IoU and Dice off it.
+
+**A class absent from both the truth and the prediction** has IoU and Dice 0 / 0. This module returns
+``NaN`` for it, and the means (:func:`mean_iou`, :func:`mean_dice`) average over the other classes only,
+which is what ``keras.metrics.MeanIoU`` does. (scikit-learn instead returns its ``zero_division``
+value, 0 by default, and would pull the mean down for a class that was never there to be found.) A class
+present in only one of the two has a well-defined IoU of 0 and counts.
+
+COCO stores a mask either as polygons or as a run-length encoding (RLE); :func:`rle_decode` and
+:func:`rle_encode` implement COCO's uncompressed RLE (column-major runs that start with background) and
+:func:`coco_label_map` paints an image's annotations into a semantic label map with pycocotools.
+
+Taught in chapter 14 (semantic segmentation with a U-Net).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+import numpy as np
+
+
+# ------------------------------------------------------------------------------------ input checks
+def check_label_maps(
+    y_true: np.ndarray | Sequence,
+    y_pred: np.ndarray | Sequence,
+    num_classes: int,
+    *,
+    ignore_index: int | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Validate a pair of label maps; return them flattened to 1-D int64, ignored pixels dropped.
+
+    Raises ``ValueError`` when the shapes differ (with a hint when ``y_pred`` looks like per-class
+    scores that still need an ``argmax``), when a value is not an integer, or when a label lies outside
+    ``0 .. num_classes - 1`` (``ignore_index`` is allowed in ``y_true`` only, and those pixels are dropped).
+    """
+    if not isinstance(num_classes, (int, np.integer)) or isinstance(num_classes, bool) or num_classes < 1:
+        raise ValueError(f"num_classes must be a positive integer, got {num_classes!r}")
+    t = np.asarray(y_true)
+    p = np.asarray(y_pred)
+    if t.shape != p.shape:
+        hint = ""
+        if p.ndim == t.ndim + 1 and p.shape[:-1] == t.shape:
+            hint = (f" (y_pred looks like per-class scores with {p.shape[-1]} channels: "
+                    "take y_pred.argmax(axis=-1) first)")
+        raise ValueError(f"y_true and y_pred must have the same shape, got {t.shape} and {p.shape}{hint}")
+    arrays = []
+    for name, arr in (("y_true", t), ("y_pred", p)):
+        if arr.dtype == bool:
+            arr = arr.astype(np.int64)
+        if not np.issubdtype(arr.dtype, np.integer):
+            if not np.issubdtype(arr.dtype, np.floating) or not np.all(np.isfinite(arr)) \
+                    or np.any(arr != np.round(arr)):
+                raise ValueError(f"{name} must hold integer class indices, got dtype {arr.dtype} "
+                                 "with non-integer values (threshold or argmax scores first)")
+        arrays.append(arr.astype(np.int64).ravel())
+    t, p = arrays
+    if ignore_index is not None:
+        keep = t != ignore_index
+        t, p = t[keep], p[keep]
+    for name, arr in (("y_true", t), ("y_pred", p)):
+        bad = (arr < 0) | (arr >= num_classes)
+        if bad.any():
+            values = np.unique(arr[bad])[:5].tolist()
+            raise ValueError(f"{name} has labels outside 0..{num_classes - 1}: {values} "
+                             f"(num_classes={num_classes}; pass ignore_index for 'void' pixels)")
+    return t, p
+
+
+# ------------------------------------------------------------------------------- confusion matrix
+def confusion_matrix(
+    y_true: np.ndarray | Sequence,
+    y_pred: np.ndarray | Sequence,
+    num_classes: int,
+    *,
+    ignore_index: int | None = None,
+) -> np.ndarray:
+    """The per-pixel confusion matrix, ``(num_classes, num_classes)`` int64: ``cm[i, j]`` counts the
+    pixels of true class ``i`` predicted as class ``j`` (scikit-learn's convention).
+
+    Pixels whose true label equals ``ignore_index`` (e.g. 255, the "void" label of Pascal VOC) are left
+    out. One ``np.bincount`` over ``true * C + pred`` does the counting.
+    """
+    t, p = check_label_maps(y_true, y_pred, num_classes, ignore_index=ignore_index)
+    return np.bincount(t * num_classes + p, minlength=num_classes**2).reshape(num_classes, num_classes)
+
+
+def _check_confusion(cm: np.ndarray | Sequence) -> np.ndarray:
+    cm = np.asarray(cm)
+    if cm.ndim != 2 or cm.shape[0] != cm.shape[1]:
+        raise ValueError(f"a confusion matrix must be square (C, C), got shape {cm.shape}")
+    if np.any(cm < 0):
+        raise ValueError("a confusion matrix holds counts, but it has negative entries")
+    return cm.astype(np.float64)
+
+
+def iou_from_confusion(cm: np.ndarray | Sequence) -> np.ndarray:
+    """Per-class IoU = TP / (TP + FP + FN) from a confusion matrix; ``NaN`` for a class absent from both
+    truth and prediction (0 / 0)."""
+    cm = _check_confusion(cm)
+    tp = np.diag(cm)
+    union = cm.sum(axis=0) + cm.sum(axis=1) - tp
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(union > 0, tp / np.where(union > 0, union, 1), np.nan)
+
+
+def dice_from_confusion(cm: np.ndarray | Sequence) -> np.ndarray:
+    """Per-class Dice = 2 TP / (2 TP + FP + FN) (the per-class F1 score) from a confusion matrix;
+    ``NaN`` for a class absent from both truth and prediction."""
+    cm = _check_confusion(cm)
+    tp = np.diag(cm)
+    denom = cm.sum(axis=0) + cm.sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(denom > 0, 2 * tp / np.where(denom > 0, denom, 1), np.nan)
+
+
+# ------------------------------------------------------------------------------------ the metrics
+def pixel_accuracy(y_true: np.ndarray | Sequence, y_pred: np.ndarray | Sequence, num_classes: int, *,
+                   ignore_index: int | None = None) -> float:
+    """The fraction of (non-ignored) pixels whose predicted class is the true class."""
+    cm = confusion_matrix(y_true, y_pred, num_classes, ignore_index=ignore_index)
+    if cm.sum() == 0:
+        raise ValueError("no pixels to score (empty input, or every pixel is ignore_index)")
+    return float(np.trace(cm) / cm.sum())
+
+
+def per_class_iou(y_true: np.ndarray | Sequence, y_pred: np.ndarray | Sequence, num_classes: int, *,
+                  ignore_index: int | None = None) -> np.ndarray:
+    """IoU (Jaccard index) of every class over all pixels, shape ``(num_classes,)``; ``NaN`` for a class
+    that occurs in neither ``y_true`` nor ``y_pred``."""
+    return iou_from_confusion(confusion_matrix(y_true, y_pred, num_classes, ignore_index=ignore_index))
+
+
+def mean_iou(y_true: np.ndarray | Sequence, y_pred: np.ndarray | Sequence, num_classes: int, *,
+             ignore_index: int | None = None) -> float:
+    """Mean of the per-class IoUs over the classes that occur in ``y_true`` or ``y_pred`` (as
+    ``keras.metrics.MeanIoU``); the IoUs are computed over all pixels of the batch at once."""
+    iou = per_class_iou(y_true, y_pred, num_classes, ignore_index=ignore_index)
+    if np.all(np.isnan(iou)):
+        raise ValueError("no pixels to score (empty input, or every pixel is ignore_index)")
+    return float(np.nanmean(iou))
+
+
+def per_class_dice(y_true: np.ndarray | Sequence, y_pred: np.ndarray | Sequence, num_classes: int, *,
+                   ignore_index: int | None = None) -> np.ndarray:
+    """Dice coefficient of every class over all pixels, shape ``(num_classes,)``; ``NaN`` for a class
+    that occurs in neither ``y_true`` nor ``y_pred``. Dice = 2 IoU / (1 + IoU) class by class."""
+    return dice_from_confusion(confusion_matrix(y_true, y_pred, num_classes, ignore_index=ignore_index))
+
+
+def mean_dice(y_true: np.ndarray | Sequence, y_pred: np.ndarray | Sequence, num_classes: int, *,
+              ignore_index: int | None = None) -> float:
+    """Mean of the per-class Dice coefficients over the classes that occur in ``y_true`` or ``y_pred``."""
+    dice = per_class_dice(y_true, y_pred, num_classes, ignore_index=ignore_index)
+    if np.all(np.isnan(dice)):
+        raise ValueError("no pixels to score (empty input, or every pixel is ignore_index)")
+    return float(np.nanmean(dice))
+
+
+def segmentation_report(y_true: np.ndarray | Sequence, y_pred: np.ndarray | Sequence, num_classes: int, *,
+                        ignore_index: int | None = None) -> dict[str, Any]:
+    """All of the above from one confusion matrix: ``confusion``, ``pixel_accuracy``, ``per_class_iou``,
+    ``mean_iou``, ``per_class_dice``, ``mean_dice``."""
+    cm = confusion_matrix(y_true, y_pred, num_classes, ignore_index=ignore_index)
+    if cm.sum() == 0:
+        raise ValueError("no pixels to score (empty input, or every pixel is ignore_index)")
+    iou, dice = iou_from_confusion(cm), dice_from_confusion(cm)
+    return {"confusion": cm, "pixel_accuracy": float(np.trace(cm) / cm.sum()),
+            "per_class_iou": iou, "mean_iou": float(np.nanmean(iou)),
+            "per_class_dice": dice, "mean_dice": float(np.nanmean(dice))}
+
+
+# ----------------------------------------------------------------------------- Otsu thresholding
+def otsu_threshold(image: np.ndarray | Sequence) -> int:
+    """Otsu's threshold for a uint8 grey image: the ``t`` that maximises the between-class variance
+    of the two groups ``<= t`` and ``> t`` (as ``skimage.filters.threshold_otsu`` for uint8 input).
+
+    Vectorised over all 256 candidate thresholds from the histogram's cumulative sums.
+    """
+    img = np.asarray(image)
+    if img.dtype != np.uint8:
+        raise ValueError(f"otsu_threshold expects a uint8 image (values 0-255), got dtype {img.dtype}")
+    if img.size == 0:
+        raise ValueError("otsu_threshold got an empty image")
+    hist = np.bincount(img.ravel(), minlength=256).astype(np.float64)
+    levels = np.arange(256, dtype=np.float64)
+    w0 = np.cumsum(hist)                       # pixels <= t
+    w1 = w0[-1] - w0                           # pixels > t
+    s0 = np.cumsum(hist * levels)
+    s1 = s0[-1] - s0
+    with np.errstate(invalid="ignore", divide="ignore"):
+        between = w0 * w1 * (s0 / w0 - s1 / w1) ** 2
+    between = np.nan_to_num(between, nan=-1.0)
+    return int(np.argmax(between))
+
+
+# ------------------------------------------------------------------------------- COCO masks, RLE
+def rle_decode(counts: Sequence[int], height: int, width: int) -> np.ndarray:
+    """Decode COCO's *uncompressed* run-length encoding into an ``(height, width)`` uint8 mask.
+
+    ``counts`` alternates run lengths of 0s and 1s, starting with 0s, over the pixels in column-major
+    (Fortran) order: down the first column, then the second, and so on.
+    """
+    counts = np.asarray(counts, dtype=np.int64)
+    if counts.ndim != 1 or np.any(counts < 0):
+        raise ValueError("counts must be a 1-D list of non-negative run lengths")
+    if counts.sum() != height * width:
+        raise ValueError(f"the runs cover {int(counts.sum())} pixels but the mask has "
+                         f"{height} x {width} = {height * width}")
+    values = np.arange(len(counts)) % 2
+    flat = np.repeat(values.astype(np.uint8), counts)
+    return flat.reshape(width, height).T.copy()
+
+
+def rle_encode(mask: np.ndarray) -> list[int]:
+    """Encode a binary ``(H, W)`` mask as COCO's uncompressed RLE counts (column-major, starting with
+    the length of the first run of 0s, which may be 0)."""
+    m = np.asarray(mask)
+    if m.ndim != 2:
+        raise ValueError(f"mask must be 2-D (H, W), got shape {m.shape}")
+    if not np.isin(m, (0, 1)).all():
+        raise ValueError("mask must be binary (0/1 or bool)")
+    flat = m.T.ravel().astype(np.int8)
+    change = np.flatnonzero(np.diff(flat)) + 1
+    bounds = np.r_[0, change, flat.size]
+    runs = np.diff(bounds).tolist()
+    if flat.size and flat[0] == 1:
+        runs = [0] + runs
+    return [int(r) for r in runs]
+
+
+def coco_label_map(coco: Any, image_id: int, *, crowd_label: int | None = None,
+                   category_index: dict[int, int] | None = None) -> np.ndarray:
+    """A semantic label map ``(H, W)`` int32 of one COCO image from its instance annotations.
+
+    ``coco`` is a ``pycocotools.coco.COCO``; each annotation (polygons or RLE) becomes a mask with
+    ``coco.annToMask``. Pixels hold the category id (or ``category_index[id]`` if given), 0 where no
+    object is annotated. Larger objects are painted first, so a small object on top of a large one
+    keeps its pixels. Crowd regions get ``crowd_label`` when it is given (e.g. 255 = "ignore"),
+    otherwise their category like any other object.
+    """
+    if image_id not in coco.imgs:
+        raise ValueError(f"image {image_id} is not in the annotation file")
+    height, width = coco.imgs[image_id]["height"], coco.imgs[image_id]["width"]
+    label = np.zeros((height, width), dtype=np.int32)
+    anns = coco.loadAnns(coco.getAnnIds(imgIds=[image_id], iscrowd=None))
+    for ann in sorted(anns, key=lambda a: -a["area"]):
+        if category_index is not None and ann["category_id"] not in category_index:
+            raise ValueError(f"category {ann['category_id']} is missing from category_index")
+        value = category_index[ann["category_id"]] if category_index is not None else ann["category_id"]
+        if ann.get("iscrowd", 0) and crowd_label is not None:
+            value = crowd_label
+        label[coco.annToMask(ann) == 1] = value
+    return label
+
+
+def colourise(label_map: np.ndarray, palette: np.ndarray | Sequence) -> np.ndarray:
+    """Turn an integer label map into an RGB uint8 image, ``palette[k]`` (RGB 0-255) for class ``k``."""
+    lab = np.asarray(label_map)
+    pal = np.asarray(palette)
+    if pal.ndim != 2 or pal.shape[1] != 3:
+        raise ValueError(f"palette must have shape (K, 3), got {pal.shape}")
+    if not np.issubdtype(lab.dtype, np.integer):
+        raise ValueError(f"label_map must hold integers, got dtype {lab.dtype}")
+    if lab.size and (lab.min() < 0 or lab.max() >= len(pal)):
+        raise ValueError(f"label_map has labels outside 0..{len(pal) - 1} (the palette has {len(pal)} colours)")
+    return pal.astype(np.uint8)[lab]
