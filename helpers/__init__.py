@@ -8,7 +8,7 @@ One flat module per topic; each function's docstring names the chapter that teac
 - :mod:`helpers.metrics` - confusion-matrix, ROC / PR plots and metric tables on top of scikit-learn (chapter 10);
 - :mod:`helpers.cam` - CAM and Grad-CAM, also for nested pretrained models (chapter 12);
 - :mod:`helpers.detection` - boxes, IoU, NMS, AP and a COCO-style evaluation, YOLOX pre/post-processing (chapter 13);
-- :mod:`helpers.segmentation` - per-pixel confusion matrix, pixel accuracy, IoU, Dice, Otsu, COCO RLE and label maps (chapter 14).
+- :mod:`helpers.segmentation` - per-pixel confusion matrix, pixel accuracy, IoU, Dice, COCO label maps (chapter 14).
 """
 
 __version__ = "0.1.0"

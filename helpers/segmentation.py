@@ -11,9 +11,10 @@ which is what ``keras.metrics.MeanIoU`` does. (scikit-learn instead returns its 
 value, 0 by default, and would pull the mean down for a class that was never there to be found.) A class
 present in only one of the two has a well-defined IoU of 0 and counts.
 
-COCO stores a mask either as polygons or as a run-length encoding (RLE); :func:`rle_decode` and
-:func:`rle_encode` implement COCO's uncompressed RLE (column-major runs that start with background) and
-:func:`coco_label_map` paints an image's annotations into a semantic label map with pycocotools.
+:func:`coco_label_map` paints a COCO image's instance annotations (polygons or RLE, decoded by
+pycocotools) into a semantic label map, and :func:`colourise` draws a label map in colour. Otsu's threshold
+and COCO's run-length encoding are built from scratch in the chapter to teach them; outside it, use
+``skimage.filters.threshold_otsu`` and ``pycocotools.mask``.
 
 Taught in chapter 14 (semantic segmentation with a U-Net).
 """
@@ -175,65 +176,7 @@ def segmentation_report(y_true: np.ndarray | Sequence, y_pred: np.ndarray | Sequ
             "per_class_dice": dice, "mean_dice": float(np.nanmean(dice))}
 
 
-# ----------------------------------------------------------------------------- Otsu thresholding
-def otsu_threshold(image: np.ndarray | Sequence) -> int:
-    """Otsu's threshold for a uint8 grey image: the ``t`` that maximises the between-class variance
-    of the two groups ``<= t`` and ``> t`` (as ``skimage.filters.threshold_otsu`` for uint8 input).
-
-    Vectorised over all 256 candidate thresholds from the histogram's cumulative sums.
-    """
-    img = np.asarray(image)
-    if img.dtype != np.uint8:
-        raise ValueError(f"otsu_threshold expects a uint8 image (values 0-255), got dtype {img.dtype}")
-    if img.size == 0:
-        raise ValueError("otsu_threshold got an empty image")
-    hist = np.bincount(img.ravel(), minlength=256).astype(np.float64)
-    levels = np.arange(256, dtype=np.float64)
-    w0 = np.cumsum(hist)                       # pixels <= t
-    w1 = w0[-1] - w0                           # pixels > t
-    s0 = np.cumsum(hist * levels)
-    s1 = s0[-1] - s0
-    with np.errstate(invalid="ignore", divide="ignore"):
-        between = w0 * w1 * (s0 / w0 - s1 / w1) ** 2
-    between = np.nan_to_num(between, nan=-1.0)
-    return int(np.argmax(between))
-
-
-# ------------------------------------------------------------------------------- COCO masks, RLE
-def rle_decode(counts: Sequence[int], height: int, width: int) -> np.ndarray:
-    """Decode COCO's *uncompressed* run-length encoding into an ``(height, width)`` uint8 mask.
-
-    ``counts`` alternates run lengths of 0s and 1s, starting with 0s, over the pixels in column-major
-    (Fortran) order: down the first column, then the second, and so on.
-    """
-    counts = np.asarray(counts, dtype=np.int64)
-    if counts.ndim != 1 or np.any(counts < 0):
-        raise ValueError("counts must be a 1-D list of non-negative run lengths")
-    if counts.sum() != height * width:
-        raise ValueError(f"the runs cover {int(counts.sum())} pixels but the mask has "
-                         f"{height} x {width} = {height * width}")
-    values = np.arange(len(counts)) % 2
-    flat = np.repeat(values.astype(np.uint8), counts)
-    return flat.reshape(width, height).T.copy()
-
-
-def rle_encode(mask: np.ndarray) -> list[int]:
-    """Encode a binary ``(H, W)`` mask as COCO's uncompressed RLE counts (column-major, starting with
-    the length of the first run of 0s, which may be 0)."""
-    m = np.asarray(mask)
-    if m.ndim != 2:
-        raise ValueError(f"mask must be 2-D (H, W), got shape {m.shape}")
-    if not np.isin(m, (0, 1)).all():
-        raise ValueError("mask must be binary (0/1 or bool)")
-    flat = m.T.ravel().astype(np.int8)
-    change = np.flatnonzero(np.diff(flat)) + 1
-    bounds = np.r_[0, change, flat.size]
-    runs = np.diff(bounds).tolist()
-    if flat.size and flat[0] == 1:
-        runs = [0] + runs
-    return [int(r) for r in runs]
-
-
+# ------------------------------------------------------------------------------- COCO label maps
 def coco_label_map(coco: Any, image_id: int, *, crowd_label: int | None = None,
                    category_index: dict[int, int] | None = None) -> np.ndarray:
     """A semantic label map ``(H, W)`` int32 of one COCO image from its instance annotations.

@@ -154,50 +154,6 @@ def test_empty_input_and_bad_confusion_matrix():
 
 
 # ------------------------------------------------------------------------------------------ Otsu
-def test_otsu_equals_scikit_image_and_brute_force():
-    from skimage.filters import threshold_otsu
-
-    rng = np.random.default_rng(5)
-    for _ in range(5):
-        image = np.clip(np.r_[rng.normal(70, 15, 3000), rng.normal(170, 25, 1500)], 0, 255).astype(np.uint8)
-        t = seg.otsu_threshold(image)
-        assert t == threshold_otsu(image)
-        # brute force: the threshold that minimises the weighted within-class variance
-        def within(c):
-            lo, hi = image[image <= c].astype(float), image[image > c].astype(float)
-            return lo.size * lo.var() + hi.size * hi.var() if lo.size and hi.size else np.inf
-        assert within(t) == pytest.approx(min(within(c) for c in range(256)))
-
-
-def test_otsu_rejects_float_images():
-    with pytest.raises(ValueError, match="uint8"):
-        seg.otsu_threshold(np.zeros((4, 4)))
-
-
-# -------------------------------------------------------------------------------------- RLE, COCO
-def test_rle_round_trip_and_pycocotools():
-    from pycocotools import mask as mask_utils
-
-    rng = np.random.default_rng(11)
-    for h, w in ((5, 7), (12, 9), (1, 1)):
-        m = (rng.random((h, w)) < 0.4).astype(np.uint8)
-        counts = seg.rle_encode(m)
-        np.testing.assert_array_equal(seg.rle_decode(counts, h, w), m)
-        rle = mask_utils.frPyObjects({"counts": counts, "size": [h, w]}, h, w)
-        np.testing.assert_array_equal(mask_utils.decode(rle), m)
-        assert sum(counts) == h * w
-
-
-def test_rle_hand_case_and_errors():
-    # column-major: 2 zeros, 3 ones, 1 zero over a 3 x 2 mask
-    np.testing.assert_array_equal(seg.rle_decode([2, 3, 1], 3, 2), [[0, 1], [0, 1], [1, 0]])
-    assert seg.rle_encode(np.array([[1, 0], [1, 0]])) == [0, 2, 2]
-    with pytest.raises(ValueError, match="cover 5 pixels"):
-        seg.rle_decode([2, 3], 3, 2)
-    with pytest.raises(ValueError, match="binary"):
-        seg.rle_encode(np.array([[0, 2]]))
-
-
 def test_coco_label_map_on_the_subset():
     import contextlib
     import io
