@@ -96,3 +96,162 @@ def training_curves(
         fig.suptitle(title)
     fig.tight_layout()
     return fig
+
+
+
+_STAGE_COLOURS = {
+    "input": "#dddddd",
+    "augmentation": "#f6e3b4",
+    "conv": "#b9d7f0",
+    "pool": "#fdd0a2",
+    "global pool": "#c8e6c1",
+    "flatten": "#eeeeee",
+    "dropout": "#f4f4f4",
+    "dense": "#f4c2c2",
+    "add": "#d9c8ef",
+    "other": "#e8e8e8",
+}
+_JOIN_PREVIOUS = {"BatchNormalization", "ReLU", "Activation"}
+
+
+def _activation_name(layer: object) -> str | None:
+    """'ReLU', 'softmax' or 'sigmoid' for a layer that applies one, else None."""
+    if type(layer).__name__ == "ReLU":
+        return "ReLU"
+    name = getattr(getattr(layer, "activation", None), "__name__", "")
+    return {"relu": "ReLU", "softmax": "softmax", "sigmoid": "sigmoid"}.get(name)
+
+
+def _stage_of(layer: object, is_last: bool) -> tuple[str, str]:
+    """(colour kind, label) of one Keras layer that opens a new box."""
+    kind = type(layer).__name__
+    if kind.startswith(("Conv", "DepthwiseConv", "SeparableConv")):
+        size = "×".join(str(d) for d in layer.kernel_size)  # type: ignore[attr-defined]
+        label = f"{kind.replace('2D', '').replace('Conv', ' conv').strip().capitalize()} {size}"
+        if getattr(layer, "filters", None):
+            label += f", {layer.filters} filters"  # type: ignore[attr-defined]
+        strides = tuple(getattr(layer, "strides", (1,)))
+        if any(s != 1 for s in strides):
+            label += f", stride {strides[0]}"
+        return "conv", label
+    if kind in ("MaxPooling2D", "AveragePooling2D"):
+        size = "×".join(str(d) for d in layer.pool_size)  # type: ignore[attr-defined]
+        return "pool", f"{'Max' if kind.startswith('Max') else 'Average'} pool {size}"
+    if kind.startswith("Global"):
+        return "global pool", f"Global {'max' if 'Max' in kind else 'average'} pool"
+    if kind == "Dense":
+        label = f"Dense {layer.units}"  # type: ignore[attr-defined]
+        if is_last and _activation_name(layer) is None:
+            label += " (logits)"
+        return "dense", label
+    if kind == "Dropout":
+        return "dropout", f"Dropout {layer.rate:.0%}"  # type: ignore[attr-defined]
+    if kind == "Flatten":
+        return "flatten", "Flatten"
+    if kind == "Add":
+        return "add", "Add (skip connection)"
+    return "other", kind
+
+
+def _stages(model: object, merge_pooling: bool) -> tuple[list[dict], list[tuple[int, int]]]:
+    """Group a model's layers into boxes, and find the skip connections between boxes."""
+    layers_ = [lay for lay in getattr(model, "layers", []) if type(lay).__name__ != "InputLayer"]
+    if not layers_ or not getattr(model, "inputs", None):
+        raise ValueError(
+            "draw_architecture needs a built Keras model with layers, got "
+            f"{type(model).__name__}; start it with keras.Input(shape=...) or call build()"
+        )
+    boxes: list[dict] = [
+        {"kind": "input", "lines": ["Input"], "shape": tuple(model.inputs[0].shape[1:]),
+         "params": 0}
+    ]
+    box_of = {getattr(t, "_keras_history", [None])[0].name: 0 for t in model.inputs
+              if getattr(t, "_keras_history", None) is not None}
+    skips: list[tuple[int, int]] = []
+    for n, layer in enumerate(layers_):
+        kind, prev = type(layer).__name__, boxes[-1]
+        if kind in _JOIN_PREVIOUS and prev["kind"] != "input":
+            extra = "BN" if kind == "BatchNormalization" else _activation_name(layer) or kind
+            prev["lines"][-1] += f" + {extra}"
+        elif kind.startswith("Random"):
+            what = kind[len("Random"):].lower()
+            if prev["kind"] == "augmentation":
+                prev["lines"].append(what)
+            else:
+                boxes.append({"kind": "augmentation", "params": 0,
+                              "lines": ["Augmentation (training only):", what]})
+        elif (merge_pooling and kind in ("MaxPooling2D", "AveragePooling2D")
+              and prev["kind"] == "conv"):
+            prev["lines"][-1] += " + " + _stage_of(layer, False)[1].lower()
+        else:
+            colour, label = _stage_of(layer, n == len(layers_) - 1)
+            act = _activation_name(layer)
+            if act and colour in ("conv", "dense"):
+                label += f" + {act}"
+            boxes.append({"kind": colour, "lines": [label], "params": 0})
+            if kind == "Add":
+                for tensor in layer.input:
+                    history = getattr(tensor, "_keras_history", None)
+                    src = box_of.get(history[0].name) if history is not None else None
+                    if src is not None and src < len(boxes) - 2:
+                        skips.append((src, len(boxes) - 1))
+        boxes[-1]["shape"] = tuple(layer.output.shape[1:])
+        boxes[-1]["params"] += layer.count_params()
+        box_of[layer.name] = len(boxes) - 1
+    return boxes, skips
+
+
+def draw_architecture(
+    model: object,
+    *,
+    ax: plt.Axes | None = None,
+    title: str | None = None,
+    merge_pooling: bool = False,
+    show_params: bool = True,
+) -> plt.Figure:
+    """Draw a Keras model as a column of boxes, one per stage, read top to bottom.
+
+    Used in chapters 2 and 3. A stage is one layer plus the BatchNormalization, ReLU and
+    Activation layers that follow it; consecutive ``Random*`` preprocessing layers form one
+    "augmentation (training only)" box, and with ``merge_pooling`` a pooling layer joins the
+    convolution before it. Each box shows its output shape (height × width × channels) and,
+    with ``show_params``, its parameter count ("p"). An ``Add`` whose other input comes from an
+    earlier box gets a curved skip arrow on the left. Pass ``ax`` to draw into an existing
+    panel (for side-by-side models); the figure holding the panel is returned.
+    """
+    boxes, skips = _stages(model, merge_pooling)
+    n = len(boxes)
+    own_figure = ax is None
+    if ax is None:
+        fig, ax = plt.subplots(figsize=(7.5, 0.45 * n + 0.6))
+    else:
+        fig = ax.figure
+    left = 0.08 if skips else 0.0
+    for i, box in enumerate(boxes):
+        y = n - 1 - i
+        ax.add_patch(plt.Rectangle((left, y + 0.15), 1 - left, 0.7, edgecolor="#444444",
+                                   facecolor=_STAGE_COLOURS[box["kind"]]))
+        text = box["lines"][0]
+        if len(box["lines"]) > 1:
+            text += " " + ", ".join(box["lines"][1:])
+        ax.text(left + 0.015, y + 0.5, text, va="center", fontsize=9)
+        right = " × ".join(str(d) for d in box["shape"])
+        if show_params:
+            right += f"  {box['params']:>9,} p"
+        ax.text(0.985, y + 0.5, right, va="center", ha="right", fontsize=9, family="monospace")
+        if i:
+            ax.annotate("", xy=(0.5, y + 0.85), xytext=(0.5, y + 1.15),
+                        arrowprops={"arrowstyle": "->", "color": "#444444"})
+    for src, dst in skips:
+        ax.annotate("", xy=(left, n - 1 - dst + 0.5), xytext=(left, n - 1 - src + 0.5),
+                    arrowprops={"arrowstyle": "->", "color": "#6a3d9a", "lw": 1.5,
+                                "connectionstyle": "arc3,rad=0.5"})
+    ax.set_xlim(-0.01, 1.0)
+    ax.set_ylim(0, n)
+    ax.axis("off")
+    total = sum(box["params"] for box in boxes)
+    ax.set_title(f"{title}: {total:,} parameters" if title else f"{total:,} parameters",
+                 fontsize=10)
+    if own_figure:
+        fig.tight_layout()
+    return fig
