@@ -165,7 +165,7 @@ def write_mock_interview() -> int:
         "",
         "면접 질문 모음에서 질문을 하나씩 무작위로 뽑습니다. 먼저 소리 내어 답한 뒤 답변과 꼬리 질문을 열어 보세요.",
         "",
-        '<div id="mock-interview" class="mock-interview" lang="en">',
+        '<div id="mock-app" class="mock-interview" lang="en">',
         '<div class="mock-controls">',
         f'<label><span data-en="Part" data-ko="파트">Part</span> <select id="mock-part">'
         f'<option value="" data-en="All parts" data-ko="전체">All parts</option>{part_options}</select></label>',

@@ -126,7 +126,7 @@ def test_mock_interview_draws_reveals_switches_language_and_filters(built_site, 
     assert page.locator("#mock-answer").is_visible()
     assert page.locator("#mock-answer").inner_text().strip()
     page.click("#mock-lang")
-    assert page.locator("#mock-interview").get_attribute("lang") == "ko"
+    assert page.locator("#mock-app").get_attribute("lang") == "ko"
     assert page.locator("#mock-question").inner_text() == record["q"]["ko"]
     assert re.search(r"[가-힣]", page.locator("#mock-answer").inner_text())
     page.click("#mock-lang")

@@ -3,7 +3,7 @@
 // between English and Korean, and filters by part and level. Plain JavaScript, no network.
 (function () {
   "use strict";
-  var root = document.getElementById("mock-interview");
+  var root = document.getElementById("mock-app");
   var dataNode = document.getElementById("mock-data");
   if (!root || !dataNode) return;
   var bank = JSON.parse(dataNode.textContent);
