@@ -32,7 +32,7 @@ DECK_ID = 1_795_310_042
 MODEL_ID = 1_795_310_043
 DECK_FILE = "cnn-course-interview.apkg"
 
-_FOLLOW_EN = re.compile(r"^\**Follow-up:?\**:?\s*", re.M)
+_FOLLOW_EN = re.compile(r"(?:^|(?<=\s))\**Follow-up:?\**:?\s*", re.M)
 _FOLLOW_KO = re.compile(r"\**꼬리 질문:?\**:?\s*")
 
 

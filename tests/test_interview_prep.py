@@ -155,3 +155,82 @@ def browser():
         b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
         yield b
         b.close()
+
+
+# The staples a candidate must be ready for, each owned by the chapter that teaches it: (regex matched
+# against the English question and its follow-up, the chapters where the question must live).
+STAPLES = {
+    # Part I
+    "classification vs detection vs segmentation": (r"classification.*(detection|segmentation)", [1]),
+    "why a CNN rather than an MLP": (r"\bMLP\b|fully connected network|dense network", [2]),
+    "translation equivariance vs invariance": (r"equivarian", [2]),
+    "what pooling is for": (r"pooling", [2]),
+    "pooling vs strided convolution": (r"strided|stride", [2]),
+    "why 3 × 3 kernels, receptive field": (r"3 ?× ?3|3x3|receptive field", [2]),
+    "what a 1 × 1 convolution does": (r"1 ?× ?1|1x1", [2, 3]),
+    "output size and parameter count of a convolution": (r"output size|parameters", [2]),
+    "why a non-linearity, ReLU and dying units": (r"non-?linearit|ReLU", [2]),
+    "residual connections": (r"residual|skip connection", [3]),
+    "logits vs probabilities, from_logits": (r"logit", [4]),
+    "softmax vs sigmoid (multi-label)": (r"sigmoid|multi-label", [4]),
+    "cross-entropy, its gradient, not squared error": (r"cross-entropy|squared error", [4]),
+    "numerically stable softmax": (r"stabl|overflow", [4]),
+    "calibration, temperature scaling, ECE": (r"calibrat|temperature|\bECE\b", [4, 10]),
+    "label smoothing": (r"label smoothing", [4, 8, 9]),
+    # Part II
+    "train / validation / test, not tuning on test": (r"validation|test set", [5]),
+    "leakage through near duplicates and group splits": (r"leak|duplicate|group", [5, 6]),
+    "MNIST vs CIFAR-10 vs ImageNet": (r"MNIST|CIFAR|ImageNet", [5]),
+    "class imbalance": (r"imbalanc", [6, 10]),
+    "what augmentation is for": (r"augment", [8]),
+    "when a transform changes the label": (r"label", [8]),
+    "test-time augmentation": (r"test-time augmentation|\bTTA\b", [8]),
+    "MixUp / CutMix / RandAugment": (r"MixUp|CutMix|RandAugment", [8]),
+    "input normalisation and training/serving skew": (r"normali[sz]|skew", [3, 7]),
+    "finding an input-pipeline bottleneck": (r"pipeline|utili[sz]ation|bottleneck", [7]),
+    "interleave vs map, TFRecord": (r"interleave|TFRecord", [7]),
+    "detecting a distribution shift": (r"shift", [6]),
+    # Part III
+    "BatchNorm in training vs inference": (r"BatchNorm|batch normali[sz]ation", [9]),
+    "BatchNorm with small batches, vs LayerNorm / GroupNorm": (r"LayerNorm|GroupNorm|small batch", [9]),
+    "dropout's scaling": (r"dropout", [9]),
+    "reading under- and overfitting from curves": (r"overfit|underfit|curve", [9]),
+    "early stopping and checkpoints": (r"early stopping|checkpoint", [9]),
+    "learning-rate schedules, warm-up, rate too high or low": (r"learning.rate|warm-?up|schedule", [9]),
+    "SGD with momentum vs Adam, weight decay vs L2": (r"Adam|momentum|weight decay", [9]),
+    "first sanity checks": (r"sanity|initial loss|one batch", [9]),
+    "precision, recall, F1 and a threshold": (r"precision|recall|\bF1\b|threshold", [10]),
+    "ROC-AUC vs PR-AUC under imbalance": (r"ROC|PR-AUC|precision-recall", [10]),
+    "macro vs micro vs weighted averages": (r"macro|micro", [10]),
+    "whether a difference in accuracy is real": (r"significan|interval|McNemar|real|noise", [10]),
+    "feature extraction vs fine-tuning, what to unfreeze": (r"fine-tun|feature extraction|unfreez", [11]),
+    "BatchNorm while fine-tuning": (r"BatchNorm|batch normali[sz]ation", [11]),
+    "when fine-tuning or transfer hurts": (r"hurt|negative transfer", [11]),
+    "choosing a backbone by parameters, FLOPs, latency": (r"backbone|FLOPs|latency", [11]),
+    "depthwise separable convolutions": (r"depthwise", [11]),
+    # Part IV
+    "CAM vs Grad-CAM": (r"Grad-CAM", [12]),
+    "the right place, shortcut learning, saliency sanity checks": (
+        r"right place|shortcut|Clever Hans|sanity", [12]),
+    "IoU": (r"IoU", [13]),
+    "NMS and soft-NMS": (r"NMS|non-maximum", [13]),
+    "AP, AP50, AP75 and COCO's AP": (r"\bAP\b|\bmAP\b|AP50", [13]),
+    "one- vs two-stage, anchors vs anchor-free": (r"one-stage|two-stage|anchor", [13]),
+    "RoI Pool vs RoI Align": (r"RoI", [13]),
+    "small objects and FPN": (r"small objects?|FPN|feature pyramid", [13]),
+    "focal loss": (r"focal", [13]),
+    "semantic vs instance vs panoptic segmentation": (r"panoptic|instance", [14]),
+    "FCN and U-Net skip connections": (r"U-Net|skip|FCN", [14]),
+    "transposed-convolution checkerboards": (r"checkerboard|transposed", [14]),
+    "mIoU vs Dice, per image vs per dataset": (r"Dice|mIoU", [14]),
+    "dilated convolution": (r"dilat|atrous", [14]),
+}
+
+
+@pytest.mark.parametrize("topic", STAPLES)
+def test_the_bank_covers_the_staples_in_the_chapter_that_teaches_them(topic, records):
+    pattern, chapters = STAPLES[topic]
+    regex = re.compile(pattern, re.IGNORECASE)
+    found = [r["id"] for r in records if r["chapter_number"] in chapters
+             and regex.search(r["question_en"] + " " + r["follow_up_en"].split("?")[0])]
+    assert found, f"no question on {topic!r} in chapter(s) {chapters}; add one there"
