@@ -183,7 +183,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rebuild", action="store_true", help="recreate the environment")
     parser.add_argument("--max-seconds", type=float, default=60.0,
                         help="execute the chapters whose benchmark time is below this (default 60)")
+    parser.add_argument("--no-execute", action="store_true",
+                        help="build and check imports only, execute no chapter")
     args = parser.parse_args(argv)
+    if args.no_execute:
+        args.max_seconds = 0.0
     start = time.perf_counter()
     paths = [p.resolve() for p in args.notebooks] or sorted((ROOT / "notebooks").glob("*.ipynb"))
 
@@ -196,13 +200,17 @@ def main(argv: list[str] | None = None) -> int:
         after = installed(vpy)
     built = time.perf_counter() - start
     pins = colab_pins()
-    changed = [f"{n} {pins[n].split('==')[1]} -> {v}" for n, v in after.items()
-               if n in pins and pins[n].split("==")[1] != v]
+    tooling = {"pip", "setuptools", "wheel"}  # the venv's own, not Colab's
+    changed = sorted({f"{n} {pins[n].split('==')[1]} -> {v}" for n, v in after.items()
+                      if n in pins and n not in tooling and pins[n].split("==")[1] != v}
+                     | {f"{n} {before[n]} -> {v}" for n, v in after.items()
+                        if n in before and before[n] != v})
     added = sorted(f"{n} {v}" for n, v in after.items() if n not in before)
     version = subprocess.run([str(vpy), "-c", "import platform; print(platform.python_version())"],
                              capture_output=True, text=True).stdout.strip()
 
-    probe = subprocess.run([str(vpy), __file__, "probe", *map(str, paths)], capture_output=True,
+    modules = sorted((ROOT / "helpers").glob("[!_]*.py"))
+    probe = subprocess.run([str(vpy), __file__, "probe", *map(str, paths + modules)], capture_output=True,
                            text=True, env=kernel_env(), cwd=tempfile.gettempdir())
     if probe.returncode != 0:
         print(probe.stdout, probe.stderr, file=sys.stderr)
@@ -259,6 +267,14 @@ def main(argv: list[str] | None = None) -> int:
             for w in run_.get("stderr", []):
                 print(f"    - stderr: {w}")
         failed |= bool(problems) or (path.stem in runs and not runs[path.stem]["ok"])
+    for module in modules:
+        c = checks[module.name]
+        verdict = "imports resolve" if not c["problems"] else "IMPORTS/ATTRIBUTES FAIL"
+        print(f"helpers/{module.name:<32} {verdict} ({c['imports']} imports, {c['attributes']} "
+              f"attributes, {c['keywords']} keywords)")
+        for p in c["problems"]:
+            print(f"    - {p}")
+        failed |= bool(c["problems"])
     executed_names = [k for k, v in runs.items() if v["ok"]]
     print("-" * 100)
     print(f"chapters executed: {', '.join(executed_names) or 'none'}")
@@ -275,6 +291,8 @@ def main(argv: list[str] | None = None) -> int:
 
 def code_sources(path: Path) -> list[str]:
     """The code cells, IPython magics and shell lines replaced by `pass` (same indentation)."""
+    if path.suffix == ".py":  # a helpers module: one cell
+        return [path.read_text(encoding="utf-8")]
     nb = json.loads(path.read_text(encoding="utf-8"))
     sources = []
     for cell in nb["cells"]:
