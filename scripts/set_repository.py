@@ -136,7 +136,7 @@ def main(argv: list[str] | None = None) -> int:
         changes = retarget(nb, url, branch, path.name)
         if changes:
             stale.append(path.name)
-            print(f"{path.relative_to(ROOT)}: {', '.join(changes)}")
+            print(f"notebooks/{path.name}: {', '.join(changes)}")
             if not args.check:
                 path.write_text(dump(nb), encoding="utf-8")
     if not stale:
