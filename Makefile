@@ -15,11 +15,12 @@ export MPLBACKEND := module://matplotlib_inline.backend_inline
 NBVAL := --nbval --nbval-current-env --nbval-cell-timeout=900 \
 	--nbval-sanitize-with tests/nbval_sanitize.cfg
 
-.PHONY: help venv book test test-helpers lab execute bench clean
+.PHONY: help venv book test test-colab test-helpers lab execute bench clean
 
 help:
 	@echo "make book     build the website into _build/html (from the stored notebook outputs)"
 	@echo "make test     helpers tests, nbval on every notebook, the book build, hygiene checks"
+	@echo "make test-colab  the notebooks in a copy of Colab's runtime (Python 3.13, Colab's versions)"
 	@echo "make lab      start JupyterLab on the notebooks"
 	@echo "make execute  re-run every notebook in place so its stored outputs are fresh"
 	@echo "make bench    run every notebook, record times and key results (benchmarks/, execution report)"
@@ -38,6 +39,13 @@ book: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest tests notebooks $(NBVAL) -v
+
+# Colab's runtime rebuilt in $(COLAB_VENV): its Python and package versions (tests/colab/), helpers
+# installed by the setup cell from this checkout's HEAD commit; every notebook's imports checked, the
+# chapters under a minute executed. Needs only python3 (and pyenv for Python 3.13); not .venv.
+COLAB_VENV ?= .venv-colab
+test-colab:
+	$(PYTHON) scripts/test_colab.py --venv $(COLAB_VENV)
 
 test-helpers: $(STAMP)
 	$(BIN)/python -m pytest tests -v --deselect tests/test_book.py

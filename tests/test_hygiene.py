@@ -13,6 +13,7 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "scripts"))
 import build_pages  # noqa: E402
+import set_repository  # noqa: E402
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 MACHINE_PATH = re.compile(r"(/(root|tmp|home|work|Users|private|var/folders)/|[A-Z]:\\\\Users)")
 
@@ -138,15 +139,31 @@ def test_setup_cells_install_from_the_configured_repository():
     config = yaml.safe_load((ROOT / "_config.yml").read_text())
     url = config["repository"]["url"]
     branch = config["repository"]["branch"]
-    expected = f'%pip install -q "cnn-course-helpers @ git+{url}@{branch}"'
+    expected = f'url = "git+{url}@{branch}"\n    %pip install -q "cnn-course-helpers[colab] @ {{url}}"'
     for path in NOTEBOOKS:
         setup = [c for c in code_cells(load(path)) if "google.colab" in "".join(c["source"])]
         assert setup, f"{path.name} has no Colab setup cell"
         source = "".join(setup[0]["source"])
         assert expected in source, f"{path.name}: the setup cell does not install from {url}@{branch}"
+        assert source == set_repository.setup_source(url, branch), \
+            f"{path.name}: run `python scripts/set_repository.py` to rewrite its setup cell"
         assert setup[0]["outputs"] == [], "the setup cell must show nothing outside Colab"
     pyproject = (ROOT / "pyproject.toml").read_text()
     assert 'name = "cnn-course-helpers"' in pyproject
+
+
+def test_every_chapter_has_an_open_in_colab_badge_for_the_configured_repository():
+    # The cell after the title links to the notebook in Colab, from _config.yml's repository and branch
+    # (scripts/set_repository.py writes it); its stored form is markdown, so it has no outputs to go stale.
+    config = yaml.safe_load((ROOT / "_config.yml").read_text())["repository"]
+    assert set_repository.configured() == (config["url"], config["branch"])
+    owner_repo = config["url"].removeprefix("https://github.com/")
+    for path in NOTEBOOKS:
+        badge = load(path)["cells"][1]
+        assert set_repository.is_badge(badge), f"{path.name}: no Open in Colab cell after the title"
+        link = (f"https://colab.research.google.com/github/{owner_repo}/blob/{config['branch']}"
+                f"/notebooks/{path.name}")
+        assert "".join(badge["source"]) == f"[Open in Colab]({link})", f"{path.name}: {badge['source']}"
 
 
 def test_readme_and_ci_use_the_documented_commands():
