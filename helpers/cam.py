@@ -12,6 +12,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 import tensorflow as tf
 
+from helpers import _checks
+
 _CONV_TYPES = (keras.layers.Conv2D, keras.layers.DepthwiseConv2D, keras.layers.SeparableConv2D)
 
 
@@ -69,58 +71,103 @@ def _find_layer(model: keras.Model, name: str) -> keras.layers.Layer:
     raise ValueError(f"no layer named {name!r} in model {model.name!r}")
 
 
+_SQUASHES = ("softmax", "sigmoid")
+
+
+def _squash(layer: keras.layers.Layer) -> str | None:
+    """How ``layer`` applies a final softmax / sigmoid: "layer" (an Activation or Softmax layer: drop
+    it), "dense" (a Dense with that activation: keep its affine part), "model" (a nested model that
+    ends in one), or None."""
+    if isinstance(layer, keras.layers.Softmax):
+        return "layer"
+    name = getattr(getattr(layer, "activation", None), "__name__", "")
+    if isinstance(layer, keras.layers.Activation) and name in _SQUASHES:
+        return "layer"
+    if isinstance(layer, keras.layers.Dense) and name in _SQUASHES:
+        return "dense"
+    if name in _SQUASHES:  # e.g. a Conv2D with a softmax activation: no logit to reach
+        raise ValueError(f"layer {layer.name!r} ({type(layer).__name__}) applies {name} inside itself; "
+                         "Grad-CAM needs the logit before it. Rebuild the head with a linear layer "
+                         "followed by keras.layers.Softmax() or Activation('softmax')")
+    if _is_model(layer):
+        inner = [l for l in layer.layers if not isinstance(l, keras.layers.InputLayer)]
+        if inner and _squash(inner[-1]):
+            return "model"
+    return None
+
+
+def _dense_logits(layer: keras.layers.Dense, t: tf.Tensor) -> tf.Tensor:
+    return tf.matmul(t, layer.kernel) + (layer.bias if layer.use_bias else 0.0)
+
+
+def _call_logits(layer: keras.layers.Layer, x: tf.Tensor) -> tf.Tensor:
+    """``layer(x)`` without its final softmax / sigmoid (for a nested model, the one it ends in)."""
+    kind = _squash(layer)
+    if kind == "layer":
+        return x
+    if kind == "dense":
+        return _dense_logits(layer, x)
+    if kind == "model":
+        inner = [l for l in layer.layers if not isinstance(l, keras.layers.InputLayer)]
+        for l in inner[:-1]:
+            x = l(x, training=False)
+        return _call_logits(inner[-1], x)
+    return layer(x, training=False)
+
+
 def _softmax_free_head(model: keras.Model):
     """(tensor that holds the logits, function from that tensor to the logits).
 
-    If the model ends in a softmax or sigmoid, Grad-CAM must differentiate the score before it
-    (the logit): a saturated softmax has nearly zero gradient.
+    If the model ends in a softmax or sigmoid (an Activation or Softmax layer, or a Dense with that
+    activation), Grad-CAM must differentiate the score before it (the logit): a saturated softmax
+    has nearly zero gradient.
     """
     last = model.layers[-1]
-    act = getattr(last, "activation", None)
-    name = getattr(act, "__name__", "")
-    if isinstance(last, keras.layers.Activation) and name in ("softmax", "sigmoid"):
+    kind = _squash(last)
+    if kind == "layer":
         return last.input, lambda t: t
-    if isinstance(last, keras.layers.Dense) and name in ("softmax", "sigmoid"):
-        return last.input, lambda t: tf.matmul(t, last.kernel) + (last.bias if last.use_bias else 0.0)
+    if kind == "dense":
+        return last.input, lambda t: _dense_logits(last, t)
     return model.outputs[0], lambda t: t
 
 
 def _chain_logits(layers: list, x: tf.Tensor) -> tf.Tensor:
     """Run a chain of layers; the last one's softmax/sigmoid is dropped to return logits."""
+    layers = [l for l in layers if not isinstance(l, keras.layers.InputLayer)]
     for i, layer in enumerate(layers):
-        if isinstance(layer, keras.layers.InputLayer):
-            continue
-        act = getattr(getattr(layer, "activation", None), "__name__", "")
-        if i == len(layers) - 1 and act in ("softmax", "sigmoid"):
-            if isinstance(layer, keras.layers.Activation):
-                continue
-            if isinstance(layer, keras.layers.Dense):
-                x = tf.matmul(x, layer.kernel) + (layer.bias if layer.use_bias else 0.0)
-                continue
-        x = layer(x, training=False)
+        x = _call_logits(layer, x) if i == len(layers) - 1 else layer(x, training=False)
     return x
 
 
 def _forward(model: keras.Model, layer: keras.layers.Layer):
     """A function images -> (feature maps of ``layer``, logits of ``model``), differentiable."""
-    if any(l is layer for l in model.layers) and not _is_model(layer):
+    if (any(l is layer for l in model.layers) and not _is_model(layer)
+            and _squash(model.layers[-1]) != "model"):
         source, head = _softmax_free_head(model)
         sub = keras.Model(model.inputs, [layer.output, source])
         return lambda x: (lambda out: (out[0], head(out[1])))(sub(x, training=False))
-    # The layer sits inside a nested model (or is one): walk the outer model as a chain of layers,
-    # splitting the nested model into "up to the feature maps" and "the rest of the base".
+    # The layer sits inside a nested model (or is one), or the model ends in a nested classifier:
+    # walk the outer model as a chain of layers, splitting the nested model that holds the layer
+    # into "up to the feature maps" and "the rest", without the final softmax.
     def run(x):
         feats = None
         layers = [l for l in model.layers if not isinstance(l, keras.layers.InputLayer)]
         for i, l in enumerate(layers):
+            last = i == len(layers) - 1
             if l is layer:
-                x = l(x, training=False)
+                x = _call_logits(l, x) if last else l(x, training=False)
                 feats = x
             elif _is_model(l) and _contains(l, layer):
-                inner = keras.Model(l.inputs, [_find_inner_output(l, layer), l.outputs[0]])
-                feats, x = inner(x, training=False)
+                if last and _squash(l) == "model":
+                    source, head = _softmax_free_head(l)
+                    inner = keras.Model(l.inputs, [_find_inner_output(l, layer), source])
+                    feats, t = inner(x, training=False)
+                    x = head(t)
+                else:
+                    inner = keras.Model(l.inputs, [_find_inner_output(l, layer), l.outputs[0]])
+                    feats, x = inner(x, training=False)
             else:
-                x = _chain_logits([l], x) if i == len(layers) - 1 else l(x, training=False)
+                x = _call_logits(l, x) if last else l(x, training=False)
         return feats, x
     return run
 
@@ -133,7 +180,12 @@ def _find_inner_output(model: keras.Model, layer: keras.layers.Layer):
 
 
 def _check_images(model: keras.Model, images) -> tf.Tensor:
-    x = tf.convert_to_tensor(np.asarray(images), dtype=tf.float32)
+    if not isinstance(model, keras.Model):
+        raise TypeError(f"model must be a keras.Model, got {type(model).__name__}")
+    arr = _checks.numeric(images, "images")
+    if arr.ndim == 4 and len(arr) == 0:
+        raise ValueError("images is empty: pass a batch of at least one image")
+    x = tf.convert_to_tensor(arr, dtype=tf.float32)
     if x.shape.rank != 4:
         raise ValueError(f"images must be a batch of shape (N, height, width, channels); got shape "
                          f"{tuple(x.shape)} (add a batch axis with images[None] for one image)")
@@ -150,18 +202,40 @@ def _resolve(model: keras.Model, layer) -> keras.layers.Layer:
     if layer is None:
         return last_conv_layer(model)
     if isinstance(layer, str):
-        return _find_layer(model, layer)
+        layer = _find_layer(model, layer)
+    elif not isinstance(layer, keras.layers.Layer):
+        raise TypeError(f"layer must be None, a layer name or a keras layer, got {type(layer).__name__}")
+    rank = _rank(layer)
+    if rank != 4:
+        raise ValueError(f"layer {layer.name!r} has output shape "
+                         f"{tuple(layer.output.shape) if rank else 'unknown'}; CAM and Grad-CAM need a "
+                         "layer with 4-D feature maps (batch, height, width, channels), such as the "
+                         "last convolution (the default, layer=None)")
     return layer
 
 
 def _class_scores(logits: tf.Tensor, class_index) -> tuple[tf.Tensor, np.ndarray]:
     """The scalar score per image for the chosen class (for one sigmoid logit: class 1 = +logit,
     class 0 = -logit), and the class indices used."""
+    if logits.shape.rank != 2:
+        raise ValueError(f"the model's output must be (N, classes) scores, got shape {tuple(logits.shape)}")
     n, c = logits.shape[0], logits.shape[-1]
+    if c > 1:
+        v = logits.numpy()
+        if np.all(v >= 0) and np.allclose(v.sum(axis=-1), 1.0, atol=1e-5):
+            raise ValueError("the model's output looks like softmax probabilities (rows >= 0 summing to 1), "
+                             "but no final softmax layer was found to step back from; Grad-CAM needs "
+                             "the logit. End the model in keras.layers.Softmax() / Activation('softmax') "
+                             "or a Dense(..., activation='softmax'), or pass a model that returns logits")
     if class_index is None:
         idx = (logits[:, 0].numpy() > 0).astype(int) if c == 1 else np.argmax(logits.numpy(), axis=-1)
+    elif np.ndim(class_index) == 0:
+        idx = np.full(n, _checks.whole_number(class_index, "class_index", minimum=None), dtype=int)
     else:
-        idx = np.broadcast_to(np.asarray(class_index, dtype=int), (n,)).copy()
+        idx = _checks.integer_labels(class_index, "class_index")
+        if idx.shape != (n,):
+            raise ValueError(f"class_index must be one int, or one int per image ({n}), got shape "
+                             f"{np.shape(class_index)}")
     upper = 2 if c == 1 else c
     if np.any(idx < 0) or np.any(idx >= upper):
         raise ValueError(f"class_index must be in [0, {upper}); got {idx.tolist()}")
@@ -203,6 +277,8 @@ def cam(model: keras.Model, images, class_index=None, layer=None) -> np.ndarray:
     """
     x = _check_images(model, images)
     head = [l for l in model.layers if not isinstance(l, (keras.layers.Dropout, keras.layers.InputLayer))]
+    if head and _squash(head[-1]) == "layer":  # GAP -> Dense -> Softmax(): CAM uses the Dense
+        head = head[:-1]
     dense = head[-1] if head else None
     gap = head[-2] if len(head) >= 2 else None
     if not (isinstance(dense, keras.layers.Dense) and isinstance(gap, keras.layers.GlobalAveragePooling2D)):
@@ -210,6 +286,10 @@ def cam(model: keras.Model, images, class_index=None, layer=None) -> np.ndarray:
                          "use gradcam() for any other architecture")
     target = _resolve(model, layer)
     feats, logits = _forward(model, target)(x)
+    if tuple(feats.shape[1:]) != tuple(gap.input.shape[1:]):
+        raise ValueError(f"cam() weights the feature maps that enter the global average pooling, "
+                         f"shape {tuple(gap.input.shape[1:])}; layer {target.name!r} has shape "
+                         f"{tuple(feats.shape[1:])}. Leave layer=None or use gradcam() for other layers")
     _, idx = _class_scores(logits, class_index)
     w = dense.kernel.numpy()  # (K, C)
     if w.shape[1] == 1:
@@ -220,33 +300,57 @@ def cam(model: keras.Model, images, class_index=None, layer=None) -> np.ndarray:
 
 
 def normalize(maps: np.ndarray, eps: float = 1e-12) -> np.ndarray:
-    """Clip at 0 and scale each map to [0, 1] by its maximum (an all-zero map stays zero)."""
-    m = np.maximum(np.asarray(maps, dtype=np.float64), 0.0)
+    """Clip at 0 and scale each map to [0, 1] by its maximum (an all-zero map stays zero).
+
+    ``maps`` is one (h, w) map or a batch (N, h, w). The clipping at 0 is the point: CAM maps are
+    signed, and only the evidence *for* the class is shown.
+    """
+    m = _checks.numeric(maps, "maps", ndim=(2, 3)).astype(np.float64)
+    eps = _checks.real_number(eps, "eps", low=0.0, low_open=True)
+    m = np.maximum(m, 0.0)
     if m.ndim == 2:
-        m = m[None]
-        return normalize(m, eps)[0]
+        return normalize(m[None], eps)[0]
+    if m.size == 0:
+        raise ValueError(f"maps is empty (shape {m.shape})")
     peak = m.reshape(len(m), -1).max(axis=1).reshape(-1, 1, 1)
     return m / np.maximum(peak, eps)
 
 
 def upsample(heatmap: np.ndarray, size: tuple[int, int]) -> np.ndarray:
     """Bilinear resize of one (h, w) map to ``size`` = (height, width)."""
-    h = tf.image.resize(np.asarray(heatmap, dtype=np.float32)[..., None], size, method="bilinear")
-    return h.numpy()[..., 0]
+    h = _checks.numeric(heatmap, "heatmap", ndim=2)
+    if h.size == 0:
+        raise ValueError(f"heatmap is empty (shape {h.shape})")
+    if isinstance(size, (str, bytes)) or np.ndim(size) != 1 or len(size) != 2:
+        raise ValueError(f"size must be (height, width), got {size!r}")
+    size = tuple(_checks.whole_number(v, "size", minimum=1) for v in size)
+    out = tf.image.resize(h.astype(np.float32)[..., None], size, method="bilinear")
+    return out.numpy()[..., 0]
 
 
 def overlay(image: np.ndarray, heatmap: np.ndarray, ax=None, alpha: float = 0.45,
             title: str | None = None, cmap: str = "jet"):
-    """Show ``image`` (H, W, 3; uint8 or floats in [0, 1]) with ``heatmap`` (h, w), normalised and
-    resized to the image, on top. Returns the axes."""
-    image = np.asarray(image)
-    if image.ndim != 3:
+    """Show ``image`` (H, W, 3; uint8 0-255, floats in [0, 1], or floats in [0, 255]) with
+    ``heatmap`` (h, w), normalised and resized to the image, on top. Returns the axes.
+
+    Float images whose maximum exceeds 1 are read as 0-255 pixels; values below 0 or above 255
+    (a preprocessed model input, e.g. in [-1, 1]) are refused: pass the original pixels.
+    """
+    image = _checks.numeric(image, "image")
+    if image.ndim != 3 or image.shape[-1] not in (3, 4) or image.size == 0:
         raise ValueError(f"image must have shape (H, W, 3); got {image.shape}")
+    heat = _checks.numeric(heatmap, "heatmap", ndim=2)
+    alpha = _checks.real_number(alpha, "alpha", low=0.0, high=1.0)
+    if image.dtype == bool:
+        raise TypeError("image must be pixels (uint8 or floats), got booleans")
+    if image.min() < 0 or image.max() > 255:
+        raise ValueError(f"image pixels must be in [0, 1] or [0, 255], got values from {image.min()} to "
+                         f"{image.max()} (a preprocessed model input? pass the original pixels)")
     if ax is None:
         _, ax = plt.subplots(figsize=(4, 4))
     img = image / 255.0 if image.dtype == np.uint8 or image.max() > 1.0 else image
-    heat = upsample(normalize(heatmap), image.shape[:2])
-    ax.imshow(np.clip(img, 0, 1))
+    heat = upsample(normalize(heat), image.shape[:2])
+    ax.imshow(img)
     ax.imshow(heat, cmap=cmap, alpha=alpha, vmin=0, vmax=1)
     ax.set_xticks([])
     ax.set_yticks([])

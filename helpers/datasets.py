@@ -503,12 +503,21 @@ def load_membrane() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         with Image.open(path) as im:
             return np.asarray(im.convert("L"))
 
-    n_train = len(list((root / "train" / "image").glob("*.png")))
-    x_train = np.stack([read(root / "train" / "image" / f"{i}.png") for i in range(n_train)])
-    y_train = np.stack([read(root / "train" / "label" / f"{i}.png") for i in range(n_train)])
-    test = sorted((p for p in (root / "test").glob("*.png") if "_predict" not in p.name),
-                  key=lambda p: int(p.stem))
-    x_test = np.stack([read(p) for p in test])
+    # Only the registered (checksum-verified) files are read: extra PNGs in the folder are ignored.
+    files = DATA_HUB["membrane"]["files"]
+
+    def slices(folder: str) -> list[str]:
+        prefix = f"membrane/{folder}/"
+        names = [f[len(prefix):] for f in files if f.startswith(prefix) and "/" not in f[len(prefix):]]
+        return sorted((n for n in names if n.endswith(".png") and "_predict" not in n),
+                      key=lambda n: int(n[:-4]))
+
+    train = slices("train/image")
+    if train != slices("train/label"):
+        raise DataUnavailableError("membrane: the registry lists different train images and labels")
+    x_train = np.stack([read(root / "train" / "image" / n) for n in train])
+    y_train = np.stack([read(root / "train" / "label" / n) for n in train])
+    x_test = np.stack([read(root / "test" / n) for n in slices("test")])
     return x_train, (y_train > 127).astype(np.uint8), x_test
 
 

@@ -17,6 +17,8 @@ from typing import Iterable, Mapping, Sequence
 
 import numpy as np
 
+from helpers import _checks
+
 IOU_THRESHOLDS = np.linspace(0.5, 0.95, int(np.round((0.95 - 0.5) / 0.05)) + 1)
 """COCO's ten IoU thresholds 0.50, 0.55, ..., 0.95 (computed exactly as pycocotools does)."""
 
@@ -42,8 +44,8 @@ def check_boxes(boxes: np.ndarray | Sequence, fmt: str = "xyxy", name: str = "bo
     """
     if fmt not in _FORMATS:
         raise ValueError(f"fmt must be one of {_FORMATS}, got {fmt!r}")
-    arr = np.asarray(boxes, dtype=np.float64)
-    if arr.size == 0:
+    arr = _checks.numeric(boxes, name, finite=False).astype(np.float64)
+    if arr.size == 0 and arr.ndim <= 2 and (arr.ndim < 2 or arr.shape[-1] in (0, 4)):
         arr = arr.reshape(0, 4)
     if arr.ndim != 2 or arr.shape[1] != 4:
         raise ValueError(f"{name} must have shape (N, 4), got {arr.shape}")
@@ -107,7 +109,7 @@ def box_iou(a: np.ndarray | Sequence, b: np.ndarray | Sequence, fmt: str = "xyxy
     inter = np.where(overlap, w * h, 0.0)
     union = a_area[:, None] + b_area[None, :] - inter
     if crowd is not None:
-        crowd = np.asarray(crowd, dtype=bool).reshape(-1)
+        crowd = _flags(crowd, len(b), "crowd")
         if crowd.shape != (len(b),):
             raise ValueError(f"crowd must have one flag per box of b ({len(b)}), got shape {crowd.shape}")
         union = np.where(crowd[None, :], a_area[:, None], union)
@@ -115,9 +117,20 @@ def box_iou(a: np.ndarray | Sequence, b: np.ndarray | Sequence, fmt: str = "xyxy
         return np.where(overlap, inter / np.where(overlap, union, 1.0), 0.0)
 
 
+def _flags(values, n: int, name: str) -> np.ndarray:
+    """One boolean per box: bools, or integers / floats that are 0 or 1 (COCO's iscrowd)."""
+    arr = _checks.numeric(values, name).reshape(-1) if np.ndim(values) <= 1 else None
+    if arr is None or arr.shape != (n,):
+        raise ValueError(f"{name} must have one flag per box ({n},), got shape {np.shape(values)}")
+    if arr.dtype != bool and not np.isin(arr, (0, 1)).all():
+        raise ValueError(f"{name} must hold booleans (or 0 / 1), got values {np.unique(arr)[:5].tolist()}")
+    return arr.astype(bool)
+
+
 def _check_scores(scores: np.ndarray | Sequence, n: int, name: str = "scores") -> np.ndarray:
-    s = np.asarray(scores, dtype=np.float64).reshape(-1) if np.size(scores) else np.zeros(0)
-    if np.ndim(scores) > 1 or s.shape != (n,):
+    raw = _checks.numeric(scores, name, finite=False)
+    s = raw.astype(np.float64).reshape(-1) if raw.size else np.zeros(0)
+    if raw.ndim > 1 or s.shape != (n,):
         raise ValueError(f"{name} must have shape ({n},) to match the boxes, got {np.shape(scores)}")
     if not np.all(np.isfinite(s)):
         raise ValueError(f"{name} contains NaN or infinite values")
@@ -134,11 +147,9 @@ def nms(boxes: np.ndarray | Sequence, scores: np.ndarray | Sequence, iou_thresho
     """
     b = check_boxes(boxes, "xyxy")
     s = _check_scores(scores, len(b))
-    if not 0.0 <= iou_threshold <= 1.0:
-        raise ValueError(f"iou_threshold must be in [0, 1], got {iou_threshold}")
-    limit = len(b) if max_output is None else int(max_output)
-    if limit < 0:
-        raise ValueError(f"max_output must be >= 0, got {max_output}")
+    iou_threshold = _checks.real_number(iou_threshold, "iou_threshold", low=0.0, high=1.0)
+    score_threshold = _checks.real_number(score_threshold, "score_threshold", allow_inf=True)
+    limit = len(b) if max_output is None else _checks.whole_number(max_output, "max_output")
     order = np.argsort(-s, kind="stable")
     order = order[s[order] > score_threshold]
     if order.size == 0 or limit == 0:
@@ -159,7 +170,10 @@ def batched_nms(boxes: np.ndarray | Sequence, scores: np.ndarray | Sequence, cla
     """
     b = check_boxes(boxes, "xyxy")
     s = _check_scores(scores, len(b))
-    c = np.asarray(classes).reshape(-1)
+    c = _checks.array(classes, "classes")
+    if c.ndim != 1 and not (c.ndim == 0 and len(b) == 0) or c.reshape(-1).shape != (len(b),):
+        raise ValueError(f"classes must have shape ({len(b)},), got {np.shape(classes)}")
+    c = c.reshape(-1)
     if c.shape != (len(b),):
         raise ValueError(f"classes must have shape ({len(b)},), got {np.shape(classes)}")
     keep = [np.flatnonzero(c == k)[nms(b[c == k], s[c == k], iou_threshold)] for k in np.unique(c)]
@@ -225,9 +239,8 @@ def match_detections(det_boxes: np.ndarray | Sequence, det_scores: np.ndarray | 
     d = check_boxes(det_boxes, fmt, "det_boxes")
     g = check_boxes(gt_boxes, fmt, "gt_boxes")
     s = _check_scores(det_scores, len(d), "det_scores")
-    if not 0.0 <= iou_threshold <= 1.0:
-        raise ValueError(f"iou_threshold must be in [0, 1], got {iou_threshold}")
-    crowd = np.zeros(len(g), bool) if gt_crowd is None else np.asarray(gt_crowd, bool).reshape(-1)
+    iou_threshold = _checks.real_number(iou_threshold, "iou_threshold", low=0.0, high=1.0)
+    crowd = np.zeros(len(g), bool) if gt_crowd is None else _flags(gt_crowd, len(g), "gt_crowd")
     if crowd.shape != (len(g),):
         raise ValueError(f"gt_crowd must have shape ({len(g)},), got {crowd.shape}")
     order = np.argsort(-s, kind="mergesort")
@@ -244,13 +257,24 @@ def precision_recall_curve(scores: np.ndarray | Sequence, is_tp: np.ndarray | Se
                            n_gt: int) -> tuple[np.ndarray, np.ndarray]:
     """Precision and recall after each detection, taking detections from the highest score down.
 
-    ``is_tp`` marks true positives (the others are false positives); ``n_gt`` is the number of
-    ground-truth objects. Equal scores keep their given order (a stable sort, as COCO does).
+    ``is_tp`` marks true positives (the others are false positives): booleans, or 0 / 1. It is *not*
+    :func:`match_detections`' ``matched`` array (-1 or a ground-truth index): pass ``matched >= 0``.
+    ``n_gt`` is the number of ground-truth objects, at least the number of true positives. Equal
+    scores keep their given order (a stable sort, as COCO does).
     """
-    tp = np.asarray(is_tp, dtype=bool).reshape(-1)
+    raw = _checks.numeric(is_tp, "is_tp", ndim=1)
+    if raw.dtype != bool and not np.isin(raw, (0, 1)).all():
+        hint = (" (this looks like match_detections' matched array: pass matched >= 0)"
+                if np.issubdtype(raw.dtype, np.integer) and raw.min() >= -1 else "")
+        raise ValueError(f"is_tp must hold booleans or 0 / 1, got values {np.unique(raw)[:5].tolist()}{hint}")
+    tp = raw.astype(bool)
     s = _check_scores(scores, len(tp))
+    n_gt = _checks.whole_number(n_gt, "n_gt")
     if n_gt <= 0:
         raise ValueError(f"n_gt must be positive (recall is undefined without ground truth), got {n_gt}")
+    if tp.sum() > n_gt:
+        raise ValueError(f"is_tp marks {int(tp.sum())} true positives but n_gt is {n_gt}: each true "
+                         "positive matches its own ground-truth object, so n_gt must be at least that")
     order = np.argsort(-s, kind="mergesort")
     tps = np.cumsum(tp[order]).astype(np.float64)
     fps = np.cumsum(~tp[order]).astype(np.float64)
@@ -269,8 +293,12 @@ def average_precision(recall: np.ndarray | Sequence, precision: np.ndarray | Seq
     - ``"coco101"``: COCO, the interpolated precision sampled at recall 0, 0.01, ..., 1.
     ``recall`` must be non-decreasing (as :func:`precision_recall_curve` returns it).
     """
-    r = np.asarray(recall, dtype=np.float64).reshape(-1)
-    p = np.asarray(precision, dtype=np.float64).reshape(-1)
+    r = _checks.numeric(recall, "recall", ndim=1).astype(np.float64)
+    p = _checks.numeric(precision, "precision", ndim=1).astype(np.float64)
+    for name, arr in (("recall", r), ("precision", p)):
+        if arr.size and (arr.min() < 0 or arr.max() > 1):
+            raise ValueError(f"{name} must lie in [0, 1], got values from {arr.min()} to {arr.max()} "
+                             "(recall = TP / n_gt, precision = TP / detections)")
     if r.shape != p.shape:
         raise ValueError(f"recall and precision must have the same length, got {r.shape} and {p.shape}")
     if np.any(np.diff(r) < 0):
@@ -319,8 +347,27 @@ def coco_evaluate(gt: Mapping, detections: Sequence[Mapping], category_ids: Sequ
     -> AP, NaN without ground truth) and the arrays ``precision`` (T, R, K, A, M) and ``recall``
     (T, K, A, M) with the same layout as ``COCOeval.eval``.
     """
+    if not isinstance(gt, Mapping) and isinstance(getattr(gt, "dataset", None), Mapping):
+        gt = gt.dataset  # a pycocotools COCO object: its annotation dict
+    if not isinstance(gt, Mapping):
+        raise TypeError(f"gt must be a COCO annotation dict (json.load of instances_*.json) or a "
+                        f"pycocotools COCO object, got {type(gt).__name__}")
     if "annotations" not in gt or "images" not in gt:
         raise ValueError("gt must be a COCO dict with 'images' and 'annotations'")
+    if isinstance(detections, (str, bytes, Mapping)) or not hasattr(detections, "__iter__"):
+        raise TypeError(f"detections must be a list of dicts {{image_id, category_id, bbox, score}}, "
+                        f"got {type(detections).__name__} (for a pycocotools result, pass its "
+                        "dataset['annotations'])")
+    detections = list(detections)
+    for i, rec in enumerate(detections):
+        if not isinstance(rec, Mapping):
+            raise TypeError(f"detections[{i}] must be a dict {{image_id, category_id, bbox, score}}, "
+                            f"got {type(rec).__name__}")
+    for i, ann in enumerate(gt["annotations"]):
+        if "area" not in ann:
+            raise ValueError(f"annotations[{i}] (id {ann.get('id')}) has no 'area' field: COCO's size "
+                             "ranges use the ground truth's area (the mask area); for boxes only, set "
+                             "ann['area'] = w * h from its bbox")
     img_ids = sorted({im["id"] for im in gt["images"]}) if image_ids is None else sorted(set(image_ids))
     if category_ids is None:
         category_ids = [c["id"] for c in gt.get("categories", [])] or \
@@ -330,7 +377,11 @@ def coco_evaluate(gt: Mapping, detections: Sequence[Mapping], category_ids: Sequ
     unknown = {d.get("image_id") for d in detections} - known
     if unknown:
         raise ValueError(f"detections refer to images not in gt: {sorted(unknown)[:5]}")
-    max_dets = sorted(int(m) for m in max_dets)
+    if isinstance(max_dets, (int, np.integer)) or not hasattr(max_dets, "__iter__"):
+        raise TypeError(f"max_dets must be a sequence such as (1, 10, 100), got {max_dets!r}")
+    max_dets = sorted(_checks.whole_number(m, "max_dets entry", minimum=1) for m in max_dets)
+    if not max_dets or len(set(max_dets)) != len(max_dets):
+        raise ValueError(f"max_dets must be distinct positive limits such as (1, 10, 100), got {max_dets}")
     gts = _group(gt["annotations"], "annotations")
     dts = _group(detections, "detections")
     T, R, K, A, M = len(IOU_THRESHOLDS), len(RECALL_THRESHOLDS), len(cat_ids), len(AREA_RANGES), len(max_dets)
@@ -431,6 +482,10 @@ def letterbox(image: np.ndarray, size: int = 416, pad_value: int = 114) -> tuple
     if img.ndim != 3 or img.dtype != np.uint8:
         raise ValueError(f"image must be an (H, W, C) uint8 array, got shape {img.shape} and dtype {img.dtype}")
     h, w = img.shape[:2]
+    size = _checks.whole_number(size, "size", minimum=1)
+    pad_value = _checks.whole_number(pad_value, "pad_value")
+    if pad_value > 255:
+        raise ValueError(f"pad_value must be a uint8 grey level 0..255, got {pad_value}")
     if size <= 0 or h == 0 or w == 0:
         raise ValueError(f"need a positive size and a non-empty image, got size={size}, image {img.shape}")
     r = min(size / h, size / w)
@@ -469,7 +524,11 @@ def yolox_decode(raw: np.ndarray, size: int = 416, strides: Sequence[int] = YOLO
     Anchor-free decoding: one prediction per grid cell of each stride s, centre = (t + cell) · s,
     size = exp(t) · s. The objectness and class columns are passed through unchanged.
     """
-    out = np.asarray(raw, dtype=np.float64)
+    out = _checks.numeric(raw, "raw", finite=False).astype(np.float64)
+    size = _checks.whole_number(size, "size", minimum=1)
+    strides = [_checks.whole_number(st, "stride", minimum=1) for st in strides]
+    if any(size % st for st in strides):
+        raise ValueError(f"size {size} must be a multiple of every stride {strides}")
     cells = [(size // s) ** 2 for s in strides]
     if out.ndim != 2 or out.shape[0] != sum(cells) or out.shape[1] < 6:
         raise ValueError(f"raw must have shape ({sum(cells)}, 5 + classes) for a {size} px input, got {out.shape}")
@@ -495,11 +554,13 @@ def yolox_postprocess(raw: np.ndarray, r: float, size: int = 416, score_threshol
     ``max_dets`` per image, best first. Returns ``(boxes xyxy in original pixels (N, 4), scores (N,),
     class indices 0-79 (N,))``.
     """
-    raw = np.asarray(raw)
+    raw = _checks.numeric(raw, "raw", finite=False)
     if raw.ndim == 3 and raw.shape[0] == 1:
         raw = raw[0]
-    if r <= 0:
-        raise ValueError(f"r must be positive, got {r}")
+    r = _checks.real_number(r, "r", low=0.0, low_open=True)
+    score_threshold = _checks.real_number(score_threshold, "score_threshold")
+    iou_threshold = _checks.real_number(iou_threshold, "iou_threshold", low=0.0, high=1.0)
+    max_dets = _checks.whole_number(max_dets, "max_dets")
     dec = yolox_decode(raw, size)
     scores = dec[:, 4:5] * dec[:, 5:]
     box_idx, cls = np.nonzero(scores >= score_threshold)

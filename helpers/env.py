@@ -14,6 +14,8 @@ import platform
 import sys
 from pathlib import Path
 
+import numpy as np
+
 BENCH_ENV = "CNN_COURSE_BENCH_FILE"
 """When set (by ``make bench``), :func:`record` appends the metrics it is given to this JSON file."""
 
@@ -30,8 +32,12 @@ def seed_everything(seed: int = 42) -> None:
     also need the same library versions and hardware: chapter 0 discusses what seeding does not
     fix (multi-threaded float reductions, GPU kernels).
     """
-    if not isinstance(seed, int) or seed < 0:
-        raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
+    if isinstance(seed, (bool, np.bool_)) or not isinstance(seed, numbers.Integral):
+        raise TypeError(f"seed must be a non-negative integer such as 42, got {type(seed).__name__} "
+                        f"{seed!r}")
+    if not 0 <= int(seed) < 2**32:
+        raise ValueError(f"seed must be a non-negative integer below 2**32 (NumPy's range), got {seed!r}")
+    seed = int(seed)
     import keras
 
     os.environ["PYTHONHASHSEED"] = str(seed)
@@ -77,9 +83,19 @@ def record(**metrics: float | int | str) -> dict:
     """
     clean = {}
     for key, value in metrics.items():
+        if hasattr(value, "numpy") and not isinstance(value, (numbers.Number, str)):
+            value = value.numpy()  # a TensorFlow scalar
+        if isinstance(value, np.ndarray) and value.ndim == 0:
+            value = value[()]
+        if isinstance(value, (bool, np.bool_)):
+            raise TypeError(f"record() takes numbers or strings, got the boolean {key}={value!r}; "
+                            "record int(flag) if you mean a count")
         if isinstance(value, numbers.Integral):
             clean[key] = int(value)
-        elif isinstance(value, numbers.Real):  # also NumPy and TensorFlow scalars
+        elif isinstance(value, numbers.Real):  # also NumPy scalars
+            if not np.isfinite(float(value)):
+                raise ValueError(f"record() got {key}={value!r}: NaN and infinity are not JSON numbers; "
+                                 "check the computation, or record a string such as 'undefined'")
             clean[key] = float(value)
         elif isinstance(value, str):
             clean[key] = value

@@ -13,12 +13,14 @@ import numpy as np
 import pandas as pd
 from sklearn import metrics as skm
 
+from helpers import _checks
+
 SEED_REPORT_ROWS = ["Accuracy", "Precision", "Recall", "F1-Score", "ROC-AUC"]
 """The rows of the metric table in the seed 003 report (chapter 10 reads that table critically)."""
 
 
 def _binary_inputs(y_true, y_score=None, y_pred=None) -> tuple[np.ndarray, ...]:
-    y_true = np.asarray(y_true)
+    y_true = _checks.array(y_true, "y_true")
     if y_true.ndim != 1 or len(y_true) == 0:
         raise ValueError(f"y_true must be a non-empty 1-D array of 0/1 labels, got shape {y_true.shape}")
     if not np.isin(y_true, (0, 1)).all():
@@ -28,7 +30,7 @@ def _binary_inputs(y_true, y_score=None, y_pred=None) -> tuple[np.ndarray, ...]:
         if values is None:
             out.append(None)
             continue
-        values = np.asarray(values)
+        values = _checks.numeric(values, name)
         if values.shape != y_true.shape:
             raise ValueError(f"{name} has shape {values.shape} but y_true has shape {y_true.shape}")
         out.append(values)
@@ -50,16 +52,43 @@ def binary_report(y_true, y_score, threshold: float = 0.5, *, allow_hard_scores:
             "precision need the model's scores (e.g. predict() probabilities); pass "
             "allow_hard_scores=True if you really mean it."
         )
+    threshold = _checks.real_number(threshold, "threshold", allow_inf=True)
     y_pred = (y_score >= threshold).astype(int)
-    return {
+    tp = int(np.sum((y_true == 1) & (y_pred == 1)))
+    fp = int(np.sum((y_true == 0) & (y_pred == 1)))
+    fn = int(np.sum((y_true == 1) & (y_pred == 0)))
+    tn = int(np.sum((y_true == 0) & (y_pred == 0)))
+    undefined = []
+
+    def ratio(num: int, den: int, name: str, why: str) -> float:
+        if den == 0:
+            undefined.append(f"{name} ({why})")
+            return float("nan")
+        return num / den
+
+    report = {
         "Accuracy": skm.accuracy_score(y_true, y_pred),
-        "Precision": skm.precision_score(y_true, y_pred, zero_division=0),
-        "Recall": skm.recall_score(y_true, y_pred, zero_division=0),
-        "Specificity": skm.recall_score(y_true, y_pred, pos_label=0, zero_division=0),
-        "F1-Score": skm.f1_score(y_true, y_pred, zero_division=0),
-        "ROC-AUC": skm.roc_auc_score(y_true, y_score) if len(np.unique(y_true)) == 2 else float("nan"),
-        "AP": skm.average_precision_score(y_true, y_score),
+        "Precision": ratio(tp, tp + fp, "Precision", f"no score reaches the threshold {threshold}"),
+        "Recall": ratio(tp, tp + fn, "Recall", "y_true has no positives"),
+        "Specificity": ratio(tn, tn + fp, "Specificity", "y_true has no negatives"),
+        "F1-Score": ratio(2 * tp, 2 * tp + fp + fn, "F1-Score", "no positives and no positive predictions"),
     }
+    if len(np.unique(y_true)) == 2:
+        report["ROC-AUC"] = skm.roc_auc_score(y_true, y_score)
+    else:
+        report["ROC-AUC"] = float("nan")
+        undefined.append("ROC-AUC (y_true holds one class only)")
+    if tp + fn:
+        report["AP"] = skm.average_precision_score(y_true, y_score)
+    else:
+        report["AP"] = float("nan")
+        undefined.append("AP (y_true has no positives)")
+    if undefined:
+        import warnings
+
+        warnings.warn("binary_report: undefined, returned as NaN: " + "; ".join(undefined),
+                      RuntimeWarning, stacklevel=2)
+    return report
 
 
 def metrics_table(
@@ -87,6 +116,7 @@ def threshold_for_recall(y_true, y_score, target: float) -> dict[str, float]:
     Returns ``{"threshold", "recall", "precision"}``. Predictions are ``y_score >= threshold``, as in
     scikit-learn's ``precision_recall_curve``. Taught in chapter 10 (choosing a threshold for a goal).
     """
+    target = _checks.real_number(target, "target")
     if not 0 < target <= 1:
         raise ValueError(f"target recall must be in (0, 1], got {target}")
     y_true, y_score, _ = _binary_inputs(y_true, y_score)
@@ -114,12 +144,48 @@ def plot_confusion_matrix(
     """
     import seaborn as sns
 
-    y_true, y_pred = np.asarray(y_true), np.asarray(y_pred)
+    if class_names is not None:
+        if isinstance(class_names, str) or not hasattr(class_names, "__len__"):
+            raise TypeError(f"class_names must be a list of names, one per class, got {class_names!r}")
+        names = [str(c) for c in class_names]
+        if not names:
+            raise ValueError("class_names is empty: pass one name per class, or None")
+        y_true = _checks.integer_labels(y_true, "y_true")
+        y_pred = _checks.integer_labels(y_pred, "y_pred")
+    else:
+        y_true, y_pred = _checks.array(y_true, "y_true"), _checks.array(y_pred, "y_pred")
     if y_true.shape != y_pred.shape or y_true.ndim != 1:
         raise ValueError(f"y_true and y_pred must be 1-D and the same length, got {y_true.shape} and {y_pred.shape}")
-    labels = np.arange(len(class_names)) if class_names is not None else None
-    cm = skm.confusion_matrix(y_true, y_pred, labels=labels, normalize=normalize)
-    names = list(class_names) if class_names is not None else [str(v) for v in np.unique(np.r_[y_true, y_pred])]
+    if len(y_true) == 0:
+        raise ValueError("y_true and y_pred are empty: nothing to count")
+    if normalize not in (None, "true", "pred", "all"):
+        raise ValueError(f"normalize must be None, 'true', 'pred' or 'all', got {normalize!r}")
+    if class_names is not None:
+        for name, arr in (("y_true", y_true), ("y_pred", y_pred)):
+            bad = (arr < 0) | (arr >= len(names))
+            if bad.any():
+                raise ValueError(
+                    f"{name} has labels {np.unique(arr[bad])[:5].tolist()} outside 0..{len(names) - 1}, "
+                    f"the indices of the {len(names)} class_names; labels must be 0-based indices "
+                    "into class_names (subtract 1 from 1-based labels), or pass class_names=None")
+        labels = np.arange(len(names))
+    else:
+        labels = np.unique(np.r_[y_true, y_pred])
+        names = [str(v) for v in labels]
+    counts = skm.confusion_matrix(y_true, y_pred, labels=labels)
+    if normalize is None:
+        cm = counts
+    else:
+        axis = {"true": 1, "pred": 0, "all": None}[normalize]
+        totals = counts.sum(axis=axis, keepdims=axis is not None)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            cm = counts / totals
+        if np.any(totals == 0):
+            import warnings
+
+            warnings.warn(f"plot_confusion_matrix: normalize={normalize!r} is undefined for a "
+                          f"{'row' if axis == 1 else 'column'} without samples; shown as NaN (blank)",
+                          RuntimeWarning, stacklevel=2)
     if ax is None:
         size = max(3.5, 0.55 * len(names) + 1.5)
         _, ax = plt.subplots(figsize=(size + 1, size))
@@ -141,6 +207,8 @@ def plot_roc_pr(
 
     ``scores`` maps a model's name to its scores for class 1 on the same ``y_true``. Taught in chapter 10.
     """
+    if not isinstance(scores, Mapping):
+        raise TypeError(f"scores must be a dict {{name: y_score}}, got {type(scores).__name__}")
     if not scores:
         raise ValueError("scores is empty: pass {name: y_score}")
     fig, (roc_ax, pr_ax) = plt.subplots(1, 2, figsize=(10, 4.2))

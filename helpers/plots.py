@@ -11,6 +11,8 @@ from typing import Mapping, Sequence
 import matplotlib.pyplot as plt
 import numpy as np
 
+from helpers import _checks
+
 
 def image_grid(
     images: np.ndarray,
@@ -35,15 +37,36 @@ def image_grid(
         )
     if len(images) == 0:
         raise ValueError("images is empty: pass at least one image")
+    if images.dtype == object or not (np.issubdtype(images.dtype, np.number) or images.dtype == bool):
+        raise TypeError(f"images must be a numeric array, got dtype {images.dtype}")
+    ncols = _checks.whole_number(ncols, "ncols", minimum=1)
+    size = _checks.real_number(size, "size", low=0.0, low_open=True)
+    checked = {}
     for name, seq in (("labels", labels), ("predictions", predictions)):
-        if seq is not None and len(seq) != len(images):
-            raise ValueError(f"{name} has {len(seq)} entries but there are {len(images)} images")
+        if seq is None:
+            continue
+        arr = _checks.integer_labels(seq, name, ndim=None)
+        if arr.ndim != 1 or len(arr) != len(images):
+            raise ValueError(f"{name} has {np.size(arr)} entries but there are {len(images)} images "
+                             f"(got shape {arr.shape}): pass one label per image")
+        if class_names is not None and arr.size and (arr.min() < 0 or arr.max() >= len(class_names)):
+            bad = np.unique(arr[(arr < 0) | (arr >= len(class_names))])[:5].tolist()
+            raise ValueError(f"{name} has values {bad} outside 0..{len(class_names) - 1}, the indices of "
+                             f"the {len(class_names)} class_names; pass one name per class")
+        checked[name] = arr
+    if predictions is not None and labels is None:
+        raise ValueError("predictions need labels: pass labels= as well, to show 'true / predicted'")
+    if class_names is not None and (isinstance(class_names, str) or not hasattr(class_names, "__len__")):
+        raise TypeError(f"class_names must be a list of names, got {class_names!r}")
+    labels, predictions = checked.get("labels"), checked.get("predictions")
     if images.ndim == 4 and images.shape[-1] == 1:
         images = images[..., 0]
     n = len(images)
     ncols = min(ncols, n)
     nrows = int(np.ceil(n / ncols))
-    fig, axes = plt.subplots(nrows, ncols, figsize=(size * ncols, size * nrows + 0.4), squeeze=False)
+    # Constrained layout leaves room for every row's titles (tight_layout only spaced the rows evenly).
+    fig, axes = plt.subplots(nrows, ncols, figsize=(size * ncols, size * nrows + 0.4), squeeze=False,
+                             layout="constrained")
 
     def name_of(index: int) -> str:
         return class_names[index] if class_names is not None else str(index)
@@ -61,7 +84,6 @@ def image_grid(
             ax.set_title(text, fontsize=8, color=colour)
     if title:
         fig.suptitle(title)
-    fig.tight_layout()
     return fig
 
 
@@ -78,12 +100,23 @@ def training_curves(
     the training-practice chapter.
     """
     logs = getattr(history, "history", history)
+    if not isinstance(logs, Mapping):
+        raise TypeError(f"history must be a keras History or its .history dict, got {type(history).__name__}")
+    if isinstance(metrics, str):
+        metrics = (metrics,)
+    if not metrics:
+        raise ValueError("metrics is empty: name at least one, e.g. ('loss', 'accuracy')")
     missing = [m for m in metrics if m not in logs]
     if missing:
         raise KeyError(f"history has no {missing}; it has {sorted(logs)}")
     fig, axes = plt.subplots(1, len(metrics), figsize=(4.5 * len(metrics), 3.4), squeeze=False)
     for ax, metric in zip(axes.flat, metrics):
         epochs = np.arange(1, len(logs[metric]) + 1)
+        if len(epochs) == 0:
+            raise ValueError(f"history[{metric!r}] is empty: train for at least one epoch")
+        if f"val_{metric}" in logs and len(logs[f"val_{metric}"]) != len(epochs):
+            raise ValueError(f"history has {len(epochs)} values of {metric!r} but "
+                             f"{len(logs[f'val_{metric}'])} of 'val_{metric}': one per epoch each")
         ax.plot(epochs, logs[metric], marker="o", label="training")
         if f"val_{metric}" in logs:
             ax.plot(epochs, logs[f"val_{metric}"], marker="s", label="validation")

@@ -25,6 +25,8 @@ from typing import Any, Sequence
 
 import numpy as np
 
+from helpers import _checks
+
 
 # ------------------------------------------------------------------------------------ input checks
 def check_label_maps(
@@ -42,8 +44,10 @@ def check_label_maps(
     """
     if not isinstance(num_classes, (int, np.integer)) or isinstance(num_classes, bool) or num_classes < 1:
         raise ValueError(f"num_classes must be a positive integer, got {num_classes!r}")
-    t = np.asarray(y_true)
-    p = np.asarray(y_pred)
+    t = _checks.array(y_true, "y_true")
+    p = _checks.array(y_pred, "y_pred")
+    if ignore_index is not None:
+        ignore_index = _checks.whole_number(ignore_index, "ignore_index", minimum=None)
     if t.shape != p.shape:
         hint = ""
         if p.ndim == t.ndim + 1 and p.shape[:-1] == t.shape:
@@ -92,11 +96,19 @@ def confusion_matrix(
 
 
 def _check_confusion(cm: np.ndarray | Sequence) -> np.ndarray:
-    cm = np.asarray(cm)
-    if cm.ndim != 2 or cm.shape[0] != cm.shape[1]:
-        raise ValueError(f"a confusion matrix must be square (C, C), got shape {cm.shape}")
+    cm = _checks.numeric(cm, "the confusion matrix", finite=False)
+    if cm.ndim != 2 or cm.shape[0] != cm.shape[1] or cm.shape[0] == 0:
+        raise ValueError(f"a confusion matrix must be square (C, C) with C >= 1, got shape {cm.shape}")
+    if cm.dtype == bool:
+        raise TypeError("a confusion matrix holds counts, got a boolean array")
+    if np.issubdtype(cm.dtype, np.floating) and not np.all(np.isfinite(cm)):
+        raise ValueError("the confusion matrix contains NaN or infinite entries; it must hold pixel counts")
     if np.any(cm < 0):
         raise ValueError("a confusion matrix holds counts, but it has negative entries")
+    if np.issubdtype(cm.dtype, np.floating) and np.any(cm != np.round(cm)):
+        raise ValueError("the confusion matrix holds fractions, not counts (a normalised matrix?); IoU "
+                         "and Dice need the raw pixel counts: pass confusion_matrix(...) without "
+                         "normalising it")
     return cm.astype(np.float64)
 
 
@@ -187,11 +199,20 @@ def coco_label_map(coco: Any, image_id: int, *, crowd_label: int | None = None,
     keeps its pixels. Crowd regions get ``crowd_label`` when it is given (e.g. 255 = "ignore"),
     otherwise their category like any other object.
     """
+    if not all(hasattr(coco, a) for a in ("imgs", "loadAnns", "getAnnIds", "annToMask")):
+        raise TypeError(f"coco must be a pycocotools COCO object, got {type(coco).__name__} {coco!r:.60}; "
+                        "open the annotation file with pycocotools.coco.COCO(str(path)) first")
+    if isinstance(image_id, (bool, np.bool_)) or not isinstance(image_id, (int, np.integer)):
+        raise TypeError(f"image_id must be an integer COCO image id, got {image_id!r}")
     if image_id not in coco.imgs:
         raise ValueError(f"image {image_id} is not in the annotation file")
     height, width = coco.imgs[image_id]["height"], coco.imgs[image_id]["width"]
     label = np.zeros((height, width), dtype=np.int32)
     anns = coco.loadAnns(coco.getAnnIds(imgIds=[image_id], iscrowd=None))
+    for ann in anns:
+        if "area" not in ann:
+            raise ValueError(f"annotation {ann.get('id')} of image {image_id} has no 'area' field, "
+                             "which orders the painting (large objects first); add it (the mask area)")
     for ann in sorted(anns, key=lambda a: -a["area"]):
         if category_index is not None and ann["category_id"] not in category_index:
             raise ValueError(f"category {ann['category_id']} is missing from category_index")
@@ -203,13 +224,32 @@ def coco_label_map(coco: Any, image_id: int, *, crowd_label: int | None = None,
 
 
 def colourise(label_map: np.ndarray, palette: np.ndarray | Sequence) -> np.ndarray:
-    """Turn an integer label map into an RGB uint8 image, ``palette[k]`` (RGB 0-255) for class ``k``."""
-    lab = np.asarray(label_map)
-    pal = np.asarray(palette)
+    """Turn an integer label map into an RGB uint8 image, ``palette[k]`` for class ``k``.
+
+    ``palette`` is ``(K, 3)``: integers 0-255, or floats in [0, 1] (matplotlib colours, e.g.
+    ``plt.get_cmap("tab20").colors``), which are scaled to 0-255. A bool mask counts as labels 0 / 1.
+    """
+    lab = _checks.array(label_map, "label_map")
+    pal = _checks.numeric(palette, "palette")
     if pal.ndim != 2 or pal.shape[1] != 3:
         raise ValueError(f"palette must have shape (K, 3), got {pal.shape}")
+    if len(pal) == 0:
+        raise ValueError("palette is empty: pass one RGB colour per class")
+    if lab.dtype == bool:
+        lab = lab.astype(np.int64)
     if not np.issubdtype(lab.dtype, np.integer):
         raise ValueError(f"label_map must hold integers, got dtype {lab.dtype}")
     if lab.size and (lab.min() < 0 or lab.max() >= len(pal)):
         raise ValueError(f"label_map has labels outside 0..{len(pal) - 1} (the palette has {len(pal)} colours)")
+    if pal.dtype == bool:
+        raise TypeError("palette must hold colours (integers 0-255 or floats in [0, 1]), got booleans")
+    if np.issubdtype(pal.dtype, np.floating):
+        if pal.min() < 0 or pal.max() > 1:
+            raise ValueError(f"a float palette must be matplotlib colours in [0, 1], got values from "
+                             f"{pal.min()} to {pal.max()}; for 0-255 colours pass an integer array "
+                             "(palette.astype(np.uint8))")
+        pal = np.rint(pal * 255)
+    elif pal.min() < 0 or pal.max() > 255:
+        raise ValueError(f"palette colours must be 0-255, got values from {pal.min()} to {pal.max()} "
+                         "(they would wrap around in uint8)")
     return pal.astype(np.uint8)[lab]

@@ -110,8 +110,41 @@ def accuracy_interval(y_true, y_pred, confidence: float = 0.95) -> Interval:
     classes). The interval assumes the examples are independent draws; near-duplicate
     images (frames of one rendered figure) make it too narrow.
     """
-    y_true, y_pred = _paired_arrays(y_true, y_pred, names=("y_true", "y_pred"))
+    y_true, y_pred = _label_arrays(y_true, y_pred, names=("y_true", "y_pred"))
     return wilson_interval(int(np.sum(y_true == y_pred)), len(y_true), confidence)
+
+
+def _label_arrays(*arrays, names: Sequence[str]) -> list[np.ndarray]:
+    """Paired 1-D arrays of hard class labels (integers, bools or strings), one per example.
+
+    Probabilities or scores (floats with a fractional part) and 2-D arrays (one-hot rows, per-class
+    scores) are refused: comparing them with ``==`` would count almost nothing as correct.
+    """
+    out = _paired_arrays(*arrays, names=names)
+    for i, (a, name) in enumerate(zip(out, names)):
+        if a.ndim != 1:
+            raise ValueError(
+                f"{name} must be 1-D, one hard label per example; got shape {a.shape}. For one-hot "
+                "rows or per-class scores take .argmax(axis=1) first"
+            )
+        if a.dtype == object:
+            raise TypeError(f"{name} must hold class labels (integers or strings), got an object array")
+        if np.issubdtype(a.dtype, np.floating):
+            if not np.all(np.isfinite(a)):
+                raise ValueError(f"{name} contains NaN or infinite values; labels must be whole numbers")
+            if np.any(a != np.round(a)):
+                raise ValueError(
+                    f"{name} holds non-integer values such as {a[a != np.round(a)][0]!r}: these look "
+                    "like probabilities or scores, not hard labels. Threshold them "
+                    "((scores >= 0.5).astype(int)) or take .argmax(axis=1) first"
+                )
+        elif np.issubdtype(a.dtype, np.complexfloating):
+            raise TypeError(f"{name} must hold class labels, got complex numbers")
+    kinds = {("str" if a.dtype.kind in "US" else "num") for a in out}
+    if len(kinds) > 1:
+        raise TypeError(f"{', '.join(names)} mix string and numeric labels: == would never match; "
+                        "encode both the same way")
+    return out
 
 
 def _paired_arrays(*arrays, names: Sequence[str]) -> list[np.ndarray]:
@@ -215,7 +248,7 @@ def mcnemar_test(y_true, y_pred_a, y_pred_b, *, exact: bool | None = None) -> Mc
     ``y_pred_a`` and ``y_pred_b`` are the hard predictions of models A and B for the same
     examples, in the same order as ``y_true``. See :func:`mcnemar_from_counts`.
     """
-    y_true, a, b = _paired_arrays(y_true, y_pred_a, y_pred_b, names=("y_true", "y_pred_a", "y_pred_b"))
+    y_true, a, b = _label_arrays(y_true, y_pred_a, y_pred_b, names=("y_true", "y_pred_a", "y_pred_b"))
     right_a, right_b = a == y_true, b == y_true
     return mcnemar_from_counts(int(np.sum(right_a & ~right_b)), int(np.sum(~right_a & right_b)), exact=exact)
 
