@@ -1,9 +1,13 @@
 """The built website in a real browser: headless Chromium opens every page over HTTP on 127.0.0.1.
 
-Fails on a console error, a failed request (which includes anything the page would fetch from the
-internet: the site must work offline), a broken internal link or anchor, an image without real alt
-text, a formula MathJax did not render, or a page wider than a phone's screen. Saves a screenshot of each
-page, desktop and phone size, in _build/screenshots/.
+Fails on a console error (a missing favicon included), a failed request (which includes anything the
+page would fetch from the internet: the site must work offline), a broken internal link or anchor, an
+image without real alt text, a formula MathJax did not render, a page whose content scrolls sideways
+(wide code and tables scroll inside their own box), Korean text not marked lang="ko", a chapter or
+contents drawer that does not open at phone width, or a dropdown that does not print open. Saves a
+screenshot of each page, desktop and phone size, in _build/screenshots/.
+
+COURSE_SITE=_build/html checks an existing build instead of building the site first.
 """
 
 from __future__ import annotations
@@ -68,8 +72,16 @@ def is_redirect(page: Path) -> bool:
 
 
 @pytest.fixture(scope="module")
-def site(built_site):
-    return built_site
+def site(request):
+    if os.environ.get("COURSE_SITE"):
+        path = Path(os.environ["COURSE_SITE"]).resolve()
+        assert (path / "index.html").exists(), f"COURSE_SITE={path} holds no built site"
+        return path
+    return request.getfixturevalue("built_site")
+
+
+def chapter_pages(site: Path) -> list[Path]:
+    return sorted((site / "notebooks").glob("*.html"))
 
 
 def test_root_index_redirects_to_the_front_page(site):
@@ -162,10 +174,14 @@ def test_every_page_renders_cleanly_in_chromium(site, server, browser):
                 rendered = page.locator(".math mjx-container").count()
                 if rendered < n_math:
                     seen.append(f"{n_math - rendered} of {n_math} formulas not rendered by MathJax")
-            if viewport_name == "phone":
-                overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
-                if overflow > 1:
-                    seen.append(f"page is {overflow}px wider than a phone screen")
+            overflow = page.evaluate(SIDEWAYS_JS)
+            if overflow["by"] > 0:
+                seen.append(f"content scrolls sideways by {overflow['by']}px (too wide: "
+                            + "; ".join(overflow["culprits"]) + ")")
+            if viewport_name == "desktop":
+                seen += [f"Korean text without lang=\"ko\": {t}" for t in page.evaluate(UNMARKED_KOREAN_JS)]
+            else:
+                seen += check_drawers(page, page_path, site)
             shot = shots / f"{rel.replace('/', '__')[:-5]}.{viewport_name}.png"
             try:
                 page.screenshot(path=str(shot), timeout=60_000)
@@ -176,3 +192,132 @@ def test_every_page_renders_cleanly_in_chromium(site, server, browser):
             page.close()
         context.close()
     assert not problems, "\n".join(problems[:40])
+
+
+# How far the page scrolls sideways, and the outermost elements that stick out of the viewport
+# without a box of their own that scrolls (code blocks, tables and outputs scroll inside theirs).
+SIDEWAYS_JS = """() => {
+  const root = document.documentElement, width = root.clientWidth;
+  const by = root.scrollWidth - width;
+  const culprits = [];
+  if (by > 0) {
+    const scrolls = (e) => /auto|scroll|hidden|clip/.test(getComputedStyle(e).overflowX);
+    for (const e of document.body.querySelectorAll("*")) {
+      if (e.getBoundingClientRect().right <= width + 0.5) continue;
+      let a = e.parentElement, inside = false;
+      while (a && a !== document.body) { if (scrolls(a)) { inside = true; break; } a = a.parentElement; }
+      if (inside || getComputedStyle(e).position === "fixed") continue;
+      if (culprits.some((c) => c.el.contains(e))) continue;
+      culprits.push({el: e, name: e.tagName.toLowerCase() + (e.id ? "#" + e.id : "")
+        + (e.className && typeof e.className === "string" ? "." + e.className.trim().split(/\\s+/).join(".") : "")});
+      if (culprits.length >= 5) break;
+    }
+  }
+  return {by, culprits: culprits.map((c) => c.name)};
+}"""
+
+# Text with Hangul that is not inside an element marked lang="ko" (book/_assets/course.js marks it).
+# The mock interview switches its own lang attribute between English and Korean.
+UNMARKED_KOREAN_JS = """() => {
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  const out = [];
+  while (walker.nextNode()) {
+    const node = walker.currentNode;
+    if (!/[\\u1100-\\u11ff\\u3130-\\u318f\\uac00-\\ud7af]/.test(node.data)) continue;
+    if (node.parentElement.closest('[lang="ko"], code, pre, script, style, svg, mjx-container, select, textarea, #mock-app')) continue;
+    out.push(node.data.trim().slice(0, 60));
+  }
+  return out.slice(0, 5);
+}"""
+
+
+def check_drawers(page, page_path: Path, site: Path) -> list[str]:
+    """At phone width the ☰ button opens the chapter list and the contents button the page's contents."""
+    problems = []
+    n_chapters = len(chapter_pages(site))
+    drawers = [("primary-toggle", "#pst-primary-sidebar-modal", ".bd-docs-nav a.reference", n_chapters)]
+    if 'id="pst-page-toc-nav"' in page_path.read_text(encoding="utf-8"):
+        drawers.append(("secondary-toggle", "#pst-secondary-sidebar-modal", "#pst-page-toc-nav a", 1))
+    for button, dialog, links, at_least in drawers:
+        try:
+            page.locator(f".{button}:visible").first.click(timeout=10_000)
+            page.wait_for_selector(f"{dialog}[open]", timeout=5_000)
+            shown = page.locator(f"{dialog} {links}:visible").count()
+            if shown < at_least:
+                problems.append(f"the {button} drawer shows {shown} links, expected at least {at_least}")
+            page.keyboard.press("Escape")
+            page.wait_for_selector(f"{dialog}:not([open])", state="attached", timeout=5_000)
+        except Exception as error:  # playwright's TimeoutError: the button does nothing
+            problems.append(f"the {button} drawer does not open at phone width ({type(error).__name__})")
+    return problems
+
+
+def test_korean_text_keeps_words_whole(site, server, browser):
+    """A Korean answer is lang="ko" and breaks lines between words (word-break: keep-all)."""
+    page = browser.new_page(viewport=VIEWPORTS["phone"])
+    page.goto(urljoin(server, "book/interview_bank.html"), wait_until="load")
+    answers = page.evaluate("""() => [...document.querySelectorAll('.bd-article p')]
+        .filter((p) => p.textContent.trim().startsWith('답변.'))
+        .map((p) => [p.closest('[lang]')?.lang, getComputedStyle(p).wordBreak])""")
+    english = page.evaluate("""() => [...document.querySelectorAll('.bd-article p')]
+        .filter((p) => p.textContent.trim().startsWith('Answer.'))
+        .map((p) => p.closest('[lang]')?.lang)""")
+    page.close()
+    assert answers and all(a == ["ko", "keep-all"] for a in answers), answers[:5]
+    assert english and all(lang == "en" for lang in english), english[:5]
+
+
+DROPDOWNS_JS = """() => {
+  const shown = (e) => !!e && e.checkVisibility({visibilityProperty: true, opacityProperty: true})
+                       && e.getBoundingClientRect().height > 0;
+  const dropdowns = [...document.querySelectorAll('.bd-article details.sd-dropdown')];
+  const solutions = [...document.querySelectorAll('.bd-article .solution.dropdown')];
+  return {n: dropdowns.length + solutions.length,
+          open: dropdowns.filter((d) => d.open).length,
+          shown: dropdowns.filter((d) => shown(d.querySelector('.sd-summary-content'))).length
+               + solutions.filter((s) => shown(s.querySelector('.admonition-title ~ *'))).length};
+}"""
+
+
+def test_chapters_print_with_their_answers(site, server, browser):
+    """Printing a chapter shows every dropdown (interview answers, exercise solutions): print CSS
+    alone, and the `beforeprint` handler that opens them (closed again after printing)."""
+    problems = []
+    page = browser.new_page(viewport=VIEWPORTS["desktop"])
+    for page_path in chapter_pages(site):
+        rel = page_path.relative_to(site).as_posix()
+        page.emulate_media(media="screen")
+        page.goto(urljoin(server, rel), wait_until="load")
+        on_screen = page.evaluate(DROPDOWNS_JS)
+        if not on_screen["n"]:
+            continue
+        page.emulate_media(media="print")
+        printed = page.evaluate(DROPDOWNS_JS)
+        page.evaluate("window.dispatchEvent(new Event('beforeprint'))")
+        opened = page.evaluate(DROPDOWNS_JS)
+        page.evaluate("window.dispatchEvent(new Event('afterprint'))")
+        page.emulate_media(media="screen")
+        after = page.evaluate(DROPDOWNS_JS)
+        if printed["shown"] < printed["n"]:
+            problems.append(f"{rel}: print CSS shows {printed['shown']} of {printed['n']} dropdowns")
+        n_details = page.locator(".bd-article details.sd-dropdown").count()
+        if opened["open"] < n_details:
+            problems.append(f"{rel}: beforeprint opened {opened['open']} of {n_details} dropdowns")
+        if after["open"] != on_screen["open"]:
+            problems.append(f"{rel}: {after['open'] - on_screen['open']} dropdowns stay open after printing")
+    page.close()
+    assert not problems, "\n".join(problems)
+
+
+def test_desktop_chapter_button_collapses_the_sidebar(site, server, browser):
+    page = browser.new_page(viewport=VIEWPORTS["desktop"])
+    page.goto(urljoin(server, chapter_pages(site)[0].relative_to(site).as_posix()), wait_until="load")
+    sidebar = page.locator("#pst-primary-sidebar")
+    assert sidebar.is_visible()
+    page.locator(".primary-toggle:visible").first.click()
+    page.wait_for_function("document.getElementById('pst-primary-sidebar').classList.contains('pst-sidebar-hidden')",
+                           timeout=5_000)
+    page.locator(".primary-toggle:visible").first.click()
+    page.wait_for_function("!document.getElementById('pst-primary-sidebar').classList.contains('pst-sidebar-hidden')",
+                           timeout=5_000)
+    page.close()
