@@ -51,3 +51,27 @@ def test_interview_bank_gathers_every_chapter(built_site):
             first_line = "".join(cell["source"]).splitlines()[0]
             question = " ".join(first_line.removeprefix("```{dropdown} ").replace("`", "").translate(QUOTES).split())
             assert question in bank, f"{stem}: {question!r} is not in the interview bank"
+
+
+def test_every_page_loads_the_course_script_and_a_favicon(built_site):
+    """book/_assets/course.js (phone drawers, lang="ko", dropdowns opened for printing) and the
+    favicon are on every page; tests/test_website.py checks what they do in a browser."""
+    missing = []
+    for page in sorted(built_site.rglob("*.html")):
+        if "_static" in page.parts or "_sources" in page.parts:
+            continue
+        text = page.read_text(encoding="utf-8")
+        if 'http-equiv="Refresh"' in text:
+            continue
+        for needle in ("_static/course.js", 'rel="icon" href="', "_static/favicon.png"):
+            if needle not in text:
+                missing.append(f"{page.relative_to(built_site)}: no {needle}")
+    assert not missing, "\n".join(missing[:20])
+
+
+def test_local_virtual_environments_are_not_read_as_pages():
+    """`make test-colab` leaves .venv-colab in the checkout; its site-packages are not pages."""
+    import yaml
+
+    patterns = yaml.safe_load((ROOT / "_config.yml").read_text(encoding="utf-8"))["exclude_patterns"]
+    assert ".venv*" in patterns and ".venv-colab/*" in patterns, patterns
