@@ -24,7 +24,7 @@ One flat module per topic; each function's docstring names the chapter that teac
    and a 1-D array is not broadcast where a batch or a matrix is expected. Lossless conversions
    are fine (a bool mask as labels 0/1, ``np.int64(3)`` as a seed, a float ``3.0`` as a count).
 
-The tests check it: ``tests/test_properties_*.py`` feed random valid input to every module and
+The tests check it: ``tests/test_properties.py`` feed random valid input to every module and
 compare with a reference (scikit-learn, pycocotools, Keras, a direct ``tf.GradientTape``), and feed
 random invalid input and require one of these errors.
 """
