@@ -46,6 +46,8 @@ def image_grid(
         if seq is None:
             continue
         arr = _checks.integer_labels(seq, name, ndim=None)
+        if arr.ndim == 2 and arr.shape[1] == 1:  # a Keras-style column of labels (N, 1)
+            arr = arr[:, 0]
         if arr.ndim != 1 or len(arr) != len(images):
             raise ValueError(f"{name} has {np.size(arr)} entries but there are {len(images)} images "
                              f"(got shape {arr.shape}): pass one label per image")
