@@ -292,6 +292,10 @@ def test_chapters_print_with_their_answers(site, server, browser):
         if not on_screen["n"]:
             continue
         page.emulate_media(media="print")
+        try:  # sphinx-togglebutton fades hidden solutions in: give the transition its time
+            page.wait_for_function(f"(({DROPDOWNS_JS})()).shown === (({DROPDOWNS_JS})()).n", timeout=5_000)
+        except Exception:
+            pass  # reported below
         printed = page.evaluate(DROPDOWNS_JS)
         page.evaluate("window.dispatchEvent(new Event('beforeprint'))")
         opened = page.evaluate(DROPDOWNS_JS)
