@@ -333,8 +333,9 @@ def overlay(image: np.ndarray, heatmap: np.ndarray, ax=None, alpha: float = 0.45
     """Show ``image`` (H, W, 3; uint8 0-255, floats in [0, 1], or floats in [0, 255]) with
     ``heatmap`` (h, w), normalised and resized to the image, on top. Returns the axes.
 
-    Float images whose maximum exceeds 1 are read as 0-255 pixels; values below 0 or above 255
-    (a preprocessed model input, e.g. in [-1, 1]) are refused: pass the original pixels.
+    Float images whose maximum exceeds 1 are read as 0-255 pixels; values more than half a grey
+    level below 0 or above 255 (a preprocessed model input, e.g. in [-1, 1]) are refused: pass the
+    original pixels. Round-off within that half level (a resize giving 255.00008) is clipped.
     """
     image = _checks.numeric(image, "image")
     if image.ndim != 3 or image.shape[-1] not in (3, 4) or image.size == 0:
@@ -343,14 +344,15 @@ def overlay(image: np.ndarray, heatmap: np.ndarray, ax=None, alpha: float = 0.45
     alpha = _checks.real_number(alpha, "alpha", low=0.0, high=1.0)
     if image.dtype == bool:
         raise TypeError("image must be pixels (uint8 or floats), got booleans")
-    if image.min() < 0 or image.max() > 255:
+    # Half a grey level of slack: a resize leaves round-off such as 255.00008, which is clipped.
+    if image.min() < -0.5 or image.max() > 255.5:
         raise ValueError(f"image pixels must be in [0, 1] or [0, 255], got values from {image.min()} to "
                          f"{image.max()} (a preprocessed model input? pass the original pixels)")
     if ax is None:
         _, ax = plt.subplots(figsize=(4, 4))
     img = image / 255.0 if image.dtype == np.uint8 or image.max() > 1.0 else image
     heat = upsample(normalize(heat), image.shape[:2])
-    ax.imshow(img)
+    ax.imshow(np.clip(img, 0, 1))
     ax.imshow(heat, cmap=cmap, alpha=alpha, vmin=0, vmax=1)
     ax.set_xticks([])
     ax.set_yticks([])
