@@ -41,9 +41,13 @@ def _glue_values(nb: dict) -> dict[str, str]:
     values = {}
     for cell in nb["cells"]:
         for output in cell.get("outputs", []):
-            name = output.get("metadata", {}).get("scrapbook", {}).get("name")
-            if name and "text/plain" in output.get("data", {}):
-                text = output["data"]["text/plain"]
+            scrapbook = output.get("metadata", {}).get("scrapbook", {})
+            name, data = scrapbook.get("name"), output.get("data", {})
+            # glue(..., display=False) stores the value under its mime prefix only
+            key = next((k for k in (scrapbook.get("mime_prefix", "") + "text/plain", "text/plain")
+                        if k in data), None)
+            if name and key:
+                text = data[key]
                 values[name] = "".join(text) if isinstance(text, list) else text
     return values
 

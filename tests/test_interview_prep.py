@@ -69,6 +69,16 @@ def test_glue_in_an_answer_is_filled_in_and_a_missing_glue_fails():
         interview_prep.resolve_glue("{glue:text}`nope`", values, "x")
 
 
+def test_glue_values_read_both_displayed_and_hidden_glue():
+    shown = {"output_type": "display_data", "data": {"text/plain": "0.5"},
+             "metadata": {"scrapbook": {"name": "a", "mime_prefix": ""}}}
+    hidden = {"output_type": "display_data",
+              "data": {"application/papermill.record/text/plain": "188"},
+              "metadata": {"scrapbook": {"name": "k", "mime_prefix": "application/papermill.record/"}}}
+    nb = {"cells": [{"cell_type": "code", "outputs": [shown, hidden]}]}
+    assert interview_prep._glue_values(nb) == {"a": "0.5", "k": "188"}
+
+
 def test_the_anki_deck_holds_the_bank_with_stable_ids(records, tmp_path):
     path = tmp_path / interview_prep.DECK_FILE
     assert interview_prep.write_deck(records, path) == len(records)
