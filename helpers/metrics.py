@@ -211,7 +211,7 @@ def plot_roc_pr(
         raise TypeError(f"scores must be a dict {{name: y_score}}, got {type(scores).__name__}")
     if not scores:
         raise ValueError("scores is empty: pass {name: y_score}")
-    fig, (roc_ax, pr_ax) = plt.subplots(1, 2, figsize=(10, 4.2))
+    fig, (roc_ax, pr_ax) = plt.subplots(1, 2, figsize=(8, 3.8))
     for name, y_score in scores.items():
         y, s, _ = _binary_inputs(y_true, y_score)
         fpr, tpr, _ = skm.roc_curve(y, s)

@@ -222,7 +222,64 @@ def test_every_citation_is_in_the_bibliography():
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
 def test_every_figure_has_alt_text(path):
     for cell in code_cells(load(path)):
-        if any("image/png" in o.get("data", {}) for o in cell["outputs"]):
+        if any({"image/png", "image/jpeg"} & set(o.get("data", {})) for o in cell["outputs"]):
             alt = cell["metadata"].get("mystnb", {}).get("image", {}).get("alt", "")
             assert len(alt.split()) >= 6, (
                 f"{cell.get('id')}: a figure needs cell metadata mystnb.image.alt with a real description")
+
+
+# What readers download and how big figures are drawn: the book's text column is about 800 CSS
+# pixels, so a figure displayed wider is shrunk (and its text with it) on every screen.
+COLUMN_PX = 820  # helpers.plots.COLUMN_INCHES at 100 dpi, plus the few pixels a tight bbox adds
+PAGE_IMAGE_BUDGET = 1_500_000  # bytes of images per chapter page
+
+
+def stored_images(path: Path):
+    """(cell id, mime type, bytes, output metadata) of every image a notebook stores."""
+    import base64
+
+    for cell in code_cells(load(path)):
+        for output in cell["outputs"]:
+            for mime in ("image/png", "image/jpeg"):
+                if mime in output.get("data", {}):
+                    yield (cell.get("id"), mime, base64.b64decode(output["data"][mime]),
+                           output.get("metadata", {}).get(mime, {}))
+
+
+def image_size(data: bytes) -> tuple[int, int]:
+    from io import BytesIO
+
+    from PIL import Image
+
+    return Image.open(BytesIO(data)).size
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_figures_fit_the_column_and_are_drawn_for_2x_screens(path):
+    problems = []
+    for cell_id, mime, data, meta in stored_images(path):
+        width, height = image_size(data)
+        shown = meta.get("width")
+        if shown is None:
+            problems.append(f"{cell_id}: a {mime} of {width}x{height} px without a display width; "
+                            "use %config InlineBackend.figure_formats = ['retina'] or "
+                            "plots.show_as_jpeg(fig)")
+            continue
+        if width < 1.9 * shown:
+            problems.append(f"{cell_id}: {width} px drawn for {shown} px shown: not sharp on a 2x screen")
+        if shown > COLUMN_PX:
+            problems.append(f"{cell_id}: shown {shown} px wide, wider than the {COLUMN_PX} px column "
+                            f"(make the figure at most helpers.plots.COLUMN_INCHES wide)")
+    assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_photographs_are_jpeg_and_pages_stay_light(path):
+    images = list(stored_images(path))
+    total = sum(len(data) for _, _, data, _ in images)
+    heavy_png = [f"{cell_id}: a {len(data) // 1000} kB PNG (photographs: plots.show_as_jpeg)"
+                 for cell_id, mime, data, _ in images if mime == "image/png" and len(data) > 400_000]
+    assert not heavy_png, "\n".join(heavy_png)
+    assert total <= PAGE_IMAGE_BUDGET, (
+        f"{path.name} stores {total / 1e6:.2f} MB of images, over the {PAGE_IMAGE_BUDGET / 1e6} MB "
+        "budget per page: photographs as JPEG (plots.show_as_jpeg), fewer or smaller figures")

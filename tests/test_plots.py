@@ -62,3 +62,43 @@ def test_training_curves_from_a_history_dict_and_object():
     assert len(plots.training_curves(History(), metrics=["loss"]).axes) == 1
     with pytest.raises(KeyError, match="history has no \\['auc'\\]"):
         plots.training_curves(logs, metrics=["auc"])
+
+
+def test_show_as_jpeg_displays_a_2x_jpeg_at_the_figure_size(monkeypatch):
+    import io
+
+    import IPython.display
+    from PIL import Image
+
+    shown = []
+    monkeypatch.setattr(IPython.display, "display", shown.append)
+    fig, ax = plt.subplots(figsize=(4, 2), dpi=100)
+    ax.imshow(np.random.default_rng(0).random((32, 64, 3)))
+    plots.show_as_jpeg(fig, quality=80)
+    assert not plt.fignum_exists(fig.number), "the figure is closed after it is shown"
+    (image,) = shown
+    assert image.format == "jpeg"
+    pixels = Image.open(io.BytesIO(image.data))
+    assert pixels.format == "JPEG"
+    # drawn at twice the dpi, shown at the figure's size (a tight bbox trims a little)
+    assert image.width == pixels.size[0] // 2 and 300 <= image.width <= 400
+    assert image.height == pixels.size[1] // 2
+
+
+@pytest.mark.parametrize("fig, quality, error, match", [
+    ("not a figure", 85, TypeError, "matplotlib Figure"),
+    (None, 0, ValueError, "quality"),
+    (None, 100, ValueError, "1..95"),
+])
+def test_show_as_jpeg_errors(fig, quality, error, match):
+    fig = plt.figure() if fig is None else fig
+    with pytest.raises(error, match=match):
+        plots.show_as_jpeg(fig, quality=quality)
+
+
+def test_image_grid_and_curves_fit_the_column():
+    fig = plots.image_grid(np.zeros((16, 8, 8)), ncols=16)
+    assert fig.get_size_inches()[0] <= plots.COLUMN_INCHES + 1e-9
+    fig = plots.training_curves({"loss": [1, 0.5], "accuracy": [0.5, 0.7], "auc": [0.6, 0.8]},
+                                metrics=["loss", "accuracy", "auc"])
+    assert fig.get_size_inches()[0] <= plots.COLUMN_INCHES + 1e-9
