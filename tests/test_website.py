@@ -4,7 +4,8 @@ Fails on a console error (a missing favicon included), a failed request (which i
 page would fetch from the internet: the site must work offline), a broken internal link or anchor, an
 image without real alt text, a formula MathJax did not render, a page whose content scrolls sideways
 (wide code and tables scroll inside their own box), Korean text not marked lang="ko", a chapter or
-contents drawer that does not open at phone width, or a dropdown that does not print open. Saves a
+contents drawer that does not open at phone width, a figure squashed out of its proportions, a
+chapter page over its image budget, or a dropdown that does not print open. Saves a
 screenshot of each page, desktop and phone size, in _build/screenshots/.
 
 COURSE_SITE=_build/html checks an existing build instead of building the site first.
@@ -118,6 +119,24 @@ def test_every_image_has_real_alt_text(site):
     assert not missing, "images without a real alt text:\n" + "\n".join(missing[:30])
 
 
+PAGE_IMAGE_BUDGET = 1_500_000  # bytes of images a chapter page downloads (phones on mobile data)
+
+
+def page_image_bytes(page: Path) -> int:
+    """Bytes of the distinct local image files one page shows."""
+    files = {(page.parent / unquote(urlparse(img["src"]).path)).resolve()
+             for img in parse(page).images if img.get("src") and not urlparse(img["src"]).scheme}
+    return sum(f.stat().st_size for f in files if f.exists())
+
+
+def test_every_chapter_page_stays_under_its_image_budget(site):
+    weights = {p.name: page_image_bytes(p) for p in chapter_pages(site)}
+    assert len(weights) >= 15 and all(weights.values()), f"chapter pages without images? {weights}"
+    heavy = {name: f"{w / 1e6:.2f} MB" for name, w in weights.items() if w > PAGE_IMAGE_BUDGET}
+    assert not heavy, (f"chapter pages over the {PAGE_IMAGE_BUDGET / 1e6} MB image budget: {heavy} "
+                       "(photographs as JPEG: helpers.plots.show_as_jpeg)")
+
+
 @pytest.fixture(scope="module")
 def server(site):
     handler = functools.partial(_Quiet, directory=str(site))
@@ -182,6 +201,7 @@ def test_every_page_renders_cleanly_in_chromium(site, server, browser):
                 seen += [f"Korean text without lang=\"ko\": {t}" for t in page.evaluate(UNMARKED_KOREAN_JS)]
             else:
                 seen += check_drawers(page, page_path, site)
+                seen += [f"figure out of proportion or too wide: {t}" for t in page.evaluate(SQUASHED_JS)]
             shot = shots / f"{rel.replace('/', '__')[:-5]}.{viewport_name}.png"
             try:
                 page.screenshot(path=str(shot), timeout=60_000)
@@ -214,6 +234,23 @@ SIDEWAYS_JS = """() => {
     }
   }
   return {by, culprits: culprits.map((c) => c.name)};
+}"""
+
+# Images that are wider than the column or drawn out of their proportions (a width and height
+# attribute without CSS height: auto squashes a 2x figure on a narrow screen).
+SQUASHED_JS = """() => {
+  const out = [];
+  for (const img of document.querySelectorAll("article img")) {
+    if (!img.complete || !img.naturalWidth) continue;
+    const r = img.getBoundingClientRect();
+    if (r.width < 2) continue;
+    const column = img.closest("article").getBoundingClientRect();
+    const drawn = r.height / r.width, natural = img.naturalHeight / img.naturalWidth;
+    if (Math.abs(drawn / natural - 1) > 0.02 || r.right > column.right + 1)
+      out.push(`${img.getAttribute("src").split("/").pop()} ${Math.round(r.width)}x${Math.round(r.height)}`
+               + ` px shown, ${img.naturalWidth}x${img.naturalHeight} px natural`);
+  }
+  return out.slice(0, 5);
 }"""
 
 # Text with Hangul that is not inside an element marked lang="ko" (book/_assets/course.js marks it).
