@@ -187,7 +187,7 @@ def plot_confusion_matrix(
                           f"{'row' if axis == 1 else 'column'} without samples; shown as NaN (blank)",
                           RuntimeWarning, stacklevel=2)
     if ax is None:
-        size = max(3.5, 0.55 * len(names) + 1.5)
+        size = min(max(3.5, 0.55 * len(names) + 1.5), 7.0)  # at most 8 in wide: the column
         _, ax = plt.subplots(figsize=(size + 1, size))
     sns.heatmap(cm, annot=True, fmt=".2f" if normalize else "d", cmap="Blues", cbar=False,
                 xticklabels=names, yticklabels=names, ax=ax, annot_kws={"fontsize": 8})
