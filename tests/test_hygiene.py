@@ -232,6 +232,16 @@ def test_every_figure_has_alt_text(path):
 # pixels, so a figure displayed wider is shrunk (and its text with it) on every screen.
 COLUMN_PX = 820  # helpers.plots.COLUMN_INCHES at 100 dpi, plus the few pixels a tight bbox adds
 PAGE_IMAGE_BUDGET = 1_500_000  # bytes of images per chapter page
+# Chapters whose stored figures predate the column/2x/JPEG rule: they pass once re-executed with
+# their figures redrawn (issue 12). Strict: a chapter that passes must leave this list.
+NOT_YET_REDRAWN = {"11_transfer_learning.ipynb", "12_cam_gradcam.ipynb", "13_object_detection.ipynb",
+                   "14_semantic_segmentation.ipynb"}
+NOT_YET_JPEG = NOT_YET_REDRAWN - {"11_transfer_learning.ipynb"}  # chapter 11 has no heavy photograph
+
+
+def with_debt(names: set[str]) -> list:
+    return [pytest.param(p, marks=pytest.mark.xfail(strict=True, reason="figures not redrawn yet"))
+            if p.name in names else p for p in NOTEBOOKS]
 
 
 def stored_images(path: Path):
@@ -254,7 +264,7 @@ def image_size(data: bytes) -> tuple[int, int]:
     return Image.open(BytesIO(data)).size
 
 
-@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+@pytest.mark.parametrize("path", with_debt(NOT_YET_REDRAWN), ids=lambda p: p.name)
 def test_figures_fit_the_column_and_are_drawn_for_2x_screens(path):
     problems = []
     for cell_id, mime, data, meta in stored_images(path):
@@ -273,7 +283,7 @@ def test_figures_fit_the_column_and_are_drawn_for_2x_screens(path):
     assert not problems, "\n".join(problems)
 
 
-@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+@pytest.mark.parametrize("path", with_debt(NOT_YET_JPEG), ids=lambda p: p.name)
 def test_photographs_are_jpeg_and_pages_stay_light(path):
     images = list(stored_images(path))
     total = sum(len(data) for _, _, data, _ in images)
