@@ -133,10 +133,6 @@ def test_every_chapter_page_stays_under_its_image_budget(site):
     weights = {p.name: page_image_bytes(p) for p in chapter_pages(site)}
     assert len(weights) >= 15 and all(weights.values()), f"chapter pages without images? {weights}"
     heavy = {name: f"{w / 1e6:.2f} MB" for name, w in weights.items() if w > PAGE_IMAGE_BUDGET}
-    # Pages whose photographs are still PNG (issue 12); a page that gets light must leave the list.
-    not_yet = {"12_cam_gradcam.html", "13_object_detection.html", "14_semantic_segmentation.html"}
-    assert not_yet <= set(heavy), f"now under budget, take them off the list: {not_yet - set(heavy)}"
-    heavy = {name: w for name, w in heavy.items() if name not in not_yet}
     assert not heavy, (f"chapter pages over the {PAGE_IMAGE_BUDGET / 1e6} MB image budget: {heavy} "
                        "(photographs as JPEG: helpers.plots.show_as_jpeg)")
 
