@@ -2,7 +2,8 @@
 
 Taught in chapter 12 (Where does the network look? CAM and Grad-CAM). :func:`gradcam` works for
 Sequential and Functional models and for a model that nests a pretrained base as one layer;
-:func:`cam` needs a model whose head is global average pooling followed by a dense layer.
+:func:`cam` needs a model whose head is global average pooling followed by a linear classifier
+(a dense layer, or the 1 x 1 convolution of keras.applications.MobileNet).
 """
 
 from __future__ import annotations
@@ -269,21 +270,56 @@ def gradcam(model: keras.Model, images, class_index=None, layer=None) -> np.ndar
     return maps.numpy()
 
 
-def cam(model: keras.Model, images, class_index=None, layer=None) -> np.ndarray:
-    """CAM maps (Zhou et al. 2016) for a model whose head is GlobalAveragePooling2D -> Dense
-    (dropout in between allowed), shape (N, h, w): sum_k w_{k,c} A_k, without ReLU.
+def _linear(layer: keras.layers.Layer) -> bool:
+    name = getattr(getattr(layer, "activation", None), "__name__", "linear")
+    return name in ("linear",) + _SQUASHES
 
-    Raises ``ValueError`` if the model does not end in that head.
+
+def _cam_head(model: keras.Model) -> tuple[keras.layers.Layer, np.ndarray]:
+    """(the global average pooling layer, the class weights (K, C)) of a CAM-ready head.
+
+    Accepted heads, with Dropout anywhere and a final softmax / sigmoid layer allowed:
+    GlobalAveragePooling2D -> Dense, and GlobalAveragePooling2D(keepdims=True) -> 1 x 1 Conv2D ->
+    Reshape / Flatten (keras.applications.MobileNet's top): a 1 x 1 convolution on a 1 x 1 map is a
+    dense layer.
+    """
+    head = [l for l in model.layers if not isinstance(l, (keras.layers.Dropout, keras.layers.InputLayer))]
+    if head and _squash(head[-1]) == "layer":  # ... -> Softmax(): CAM uses the layer before
+        head = head[:-1]
+    if (len(head) >= 2 and isinstance(head[-1], (keras.layers.Reshape, keras.layers.Flatten))
+            and isinstance(head[-2], keras.layers.Conv2D)):
+        head = head[:-1]  # the reshape after a 1 x 1 convolution classifier
+    classifier = head[-1] if head else None
+    gap = head[-2] if len(head) >= 2 else None
+    message = ("cam() needs a model that ends in GlobalAveragePooling2D followed by Dense (or by a 1 x 1 "
+               "Conv2D on the pooled 1 x 1 map, as keras.applications.MobileNet does); use gradcam() "
+               "for any other architecture")
+    if not isinstance(gap, keras.layers.GlobalAveragePooling2D):
+        raise ValueError(message)
+    if isinstance(classifier, keras.layers.Dense):
+        kernel = classifier.kernel.numpy()
+    elif (isinstance(classifier, keras.layers.Conv2D) and tuple(classifier.kernel_size) == (1, 1)
+          and getattr(gap, "keepdims", False) and getattr(classifier, "groups", 1) == 1):
+        kernel = classifier.kernel.numpy()[0, 0]  # (1, 1, K, C) -> (K, C)
+    else:
+        raise ValueError(message)
+    if not _linear(classifier):
+        raise ValueError(f"the classifier {classifier.name!r} applies "
+                         f"{classifier.activation.__name__}; CAM needs a linear class score "
+                         "(optionally followed by softmax / sigmoid). Use gradcam() instead")
+    return gap, kernel
+
+
+def cam(model: keras.Model, images, class_index=None, layer=None) -> np.ndarray:
+    """CAM maps (Zhou et al. 2016), shape (N, h, w): sum_k w_{k,c} A_k, without ReLU.
+
+    The model's head must be global average pooling followed by a linear classifier: a Dense
+    layer, or a 1 x 1 convolution on the pooled 1 x 1 map (keras.applications.MobileNet), with
+    dropout allowed in between and a final softmax / sigmoid. The mean of a map plus the
+    classifier's bias is the class logit. Raises ``ValueError`` for any other head.
     """
     x = _check_images(model, images)
-    head = [l for l in model.layers if not isinstance(l, (keras.layers.Dropout, keras.layers.InputLayer))]
-    if head and _squash(head[-1]) == "layer":  # GAP -> Dense -> Softmax(): CAM uses the Dense
-        head = head[:-1]
-    dense = head[-1] if head else None
-    gap = head[-2] if len(head) >= 2 else None
-    if not (isinstance(dense, keras.layers.Dense) and isinstance(gap, keras.layers.GlobalAveragePooling2D)):
-        raise ValueError("cam() needs a model that ends in GlobalAveragePooling2D followed by Dense; "
-                         "use gradcam() for any other architecture")
+    gap, w = _cam_head(model)
     target = _resolve(model, layer)
     feats, logits = _forward(model, target)(x)
     if tuple(feats.shape[1:]) != tuple(gap.input.shape[1:]):
@@ -291,7 +327,6 @@ def cam(model: keras.Model, images, class_index=None, layer=None) -> np.ndarray:
                          f"shape {tuple(gap.input.shape[1:])}; layer {target.name!r} has shape "
                          f"{tuple(feats.shape[1:])}. Leave layer=None or use gradcam() for other layers")
     _, idx = _class_scores(logits, class_index)
-    w = dense.kernel.numpy()  # (K, C)
     if w.shape[1] == 1:
         w_c = np.where(idx[:, None] == 1, w[:, 0][None, :], -w[:, 0][None, :])  # (N, K)
     else:
@@ -329,9 +364,14 @@ def upsample(heatmap: np.ndarray, size: tuple[int, int]) -> np.ndarray:
 
 
 def overlay(image: np.ndarray, heatmap: np.ndarray, ax=None, alpha: float = 0.45,
-            title: str | None = None, cmap: str = "jet"):
+            title: str | None = None, cmap: str = "inferno", vmax: float | None = None):
     """Show ``image`` (H, W, 3; uint8 0-255, floats in [0, 1], or floats in [0, 255]) with
-    ``heatmap`` (h, w), normalised and resized to the image, on top. Returns the axes.
+    ``heatmap`` (h, w), resized to the image, on top. Returns the axes.
+
+    The map is clipped at 0 and divided by ``vmax``; with ``vmax=None`` by its own maximum
+    (:func:`normalize`). Pass one ``vmax`` to several overlays to compare maps on a shared scale
+    (a near-zero map then stays dark instead of being stretched to full brightness); values above
+    it are drawn at the top colour. ``cmap`` is a perceptual colour map by default.
 
     Float images whose maximum exceeds 1 are read as 0-255 pixels; values more than half a grey
     level below 0 or above 255 (a preprocessed model input, e.g. in [-1, 1]) are refused: pass the
@@ -342,6 +382,8 @@ def overlay(image: np.ndarray, heatmap: np.ndarray, ax=None, alpha: float = 0.45
         raise ValueError(f"image must have shape (H, W, 3); got {image.shape}")
     heat = _checks.numeric(heatmap, "heatmap", ndim=2)
     alpha = _checks.real_number(alpha, "alpha", low=0.0, high=1.0)
+    if vmax is not None:
+        vmax = _checks.real_number(vmax, "vmax", low=0.0, low_open=True)
     if image.dtype == bool:
         raise TypeError("image must be pixels (uint8 or floats), got booleans")
     # Half a grey level of slack: a resize leaves round-off such as 255.00008, which is clipped.
@@ -351,7 +393,8 @@ def overlay(image: np.ndarray, heatmap: np.ndarray, ax=None, alpha: float = 0.45
     if ax is None:
         _, ax = plt.subplots(figsize=(4, 4))
     img = image / 255.0 if image.dtype == np.uint8 or image.max() > 1.0 else image
-    heat = upsample(normalize(heat), image.shape[:2])
+    scaled = normalize(heat) if vmax is None else np.maximum(heat, 0.0) / vmax
+    heat = upsample(scaled, image.shape[:2])
     ax.imshow(np.clip(img, 0, 1))
     ax.imshow(heat, cmap=cmap, alpha=alpha, vmin=0, vmax=1)
     ax.set_xticks([])

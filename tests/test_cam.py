@@ -118,3 +118,57 @@ def test_normalize_and_overlay():
     assert ax.get_title() == "t"
     with pytest.raises(ValueError):
         cam.overlay(np.zeros((8, 8)), m[0])
+
+
+@pytest.fixture(scope="module")
+def mobilenet():
+    keras.utils.set_random_seed(3)
+    model = keras.applications.MobileNet(weights=None, alpha=0.25, input_shape=(96, 96, 3), classes=5)
+    bias = model.get_layer("conv_preds").bias  # Keras initialises it to zero: give it a value
+    bias.assign(np.linspace(-1.0, 1.0, 5).astype("float32"))
+    return model
+
+
+def test_cam_on_mobilenets_convolution_head(mobilenet):
+    # keras.applications.MobileNet ends in GAP(keepdims) -> Dropout -> 1 x 1 Conv2D -> Reshape ->
+    # softmax: the convolution on the pooled 1 x 1 map is a dense layer, so CAM applies. Reference:
+    # the mean of a CAM map plus the classifier's bias is the model's logit for that class.
+    x = np.random.default_rng(0).uniform(-1, 1, (3, 96, 96, 3)).astype("float32")
+    logits = keras.Model(mobilenet.input, mobilenet.get_layer("reshape_2").output)(x).numpy()
+    bias = mobilenet.get_layer("conv_preds").bias.numpy()
+    for k in (0, 4):
+        maps = cam.cam(mobilenet, x, class_index=k)
+        assert maps.shape == (3, 3, 3)
+        np.testing.assert_allclose(maps.mean(axis=(1, 2)) + bias[k], logits[:, k], rtol=1e-4, atol=1e-5)
+        # and Grad-CAM on the same head is ReLU(CAM) / (h * w), as for GAP -> Dense
+        g = cam.gradcam(mobilenet, x, class_index=k)
+        np.testing.assert_allclose(g, np.maximum(maps, 0) / 9, rtol=1e-3, atol=1e-6)
+
+
+def test_cam_refuses_a_nonlinear_classifier():
+    keras.utils.set_random_seed(0)
+    model = keras.Sequential([keras.Input((8, 8, 3)), keras.layers.Conv2D(4, 3),
+                              keras.layers.GlobalAveragePooling2D(),
+                              keras.layers.Dense(3, activation="relu")])
+    with pytest.raises(ValueError, match="applies relu; CAM needs a linear class score"):
+        cam.cam(model, np.zeros((1, 8, 8, 3)))
+    # a 1 x 1 convolution after pooling without keepdims is not a CAM head either
+    inp = keras.Input((8, 8, 3))
+    feats = keras.layers.Conv2D(4, 3)(inp)
+    out = keras.layers.Dense(3)(keras.layers.Flatten()(keras.layers.Conv2D(3, 1)(feats)))
+    with pytest.raises(ValueError, match="GlobalAveragePooling2D"):
+        cam.cam(keras.Model(inp, out), np.zeros((1, 8, 8, 3)))
+
+
+def test_overlay_shared_scale():
+    image = np.zeros((8, 8, 3), dtype=np.uint8)
+    weak, strong = np.full((2, 2), 0.1), np.full((2, 2), 1.0)
+    # on a shared scale a weak map stays dark; on its own scale it is stretched to the top colour
+    shared = cam.overlay(image, weak, vmax=1.0).images[1].get_array()
+    own = cam.overlay(image, weak).images[1].get_array()
+    np.testing.assert_allclose(shared, 0.1, atol=1e-6)
+    np.testing.assert_allclose(own, 1.0, atol=1e-6)
+    np.testing.assert_allclose(cam.overlay(image, strong, vmax=2.0).images[1].get_array(), 0.5, atol=1e-6)
+    for bad in (0.0, -1.0):
+        with pytest.raises(ValueError, match="vmax"):
+            cam.overlay(image, weak, vmax=bad)
