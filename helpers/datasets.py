@@ -56,6 +56,12 @@ DATA_HUB: dict[str, dict] = {
         "citation": "xiao2017fashion",
         "via": "keras.datasets.fashion_mnist (Keras cache, $KERAS_HOME)",
         "files": {},
+        # Keras downloads the four .gz files without checking them, so the loader checks the
+        # decoded arrays: sha256 of the images' bytes followed by the labels' bytes (uint8).
+        "content_sha256": {
+            "train": "16d82e2b505296aa2b78bd5ea0992634f30419a4c97def7c907d154a35ac6157",
+            "test": "9f1ec356a747bfe4ebab3cfb722d3694c9ca737e2570f6f90cf31d7b6fd689d4",
+        },
     },
     "mnist": {
         "title": "MNIST",
@@ -333,19 +339,31 @@ def load_fashion_mnist() -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarra
     """Fashion-MNIST through ``keras.datasets.fashion_mnist.load_data()`` and Keras's cache.
 
     Returns ``(x_train, y_train), (x_test, y_test)``, uint8, images (N, 28, 28). Class names are in
-    :data:`FASHION_MNIST_CLASSES`. Used from chapter 0 on (the first CNN is trained on it).
+    :data:`FASHION_MNIST_CLASSES`. Keras checks no checksum when it downloads the files, so the
+    decoded arrays are checked against ``DATA_HUB["fashion_mnist"]["content_sha256"]``; a mismatch
+    raises :class:`DataUnavailableError`. Used from chapter 0 on (the first CNN is trained on it).
     """
     import keras
 
+    home = os.environ.get("KERAS_HOME", "~/.keras")
     try:
-        return keras.datasets.fashion_mnist.load_data()
+        (x, y), (xt, yt) = keras.datasets.fashion_mnist.load_data()
     except Exception as err:  # Keras raises a bare Exception when the download fails
-        home = os.environ.get("KERAS_HOME", "~/.keras")
         raise DataUnavailableError(
             "Dataset 'fashion_mnist': Keras could not find it in its cache "
             f"({home}/datasets/fashion-mnist) nor download it ({err}). Connect to the internet, "
             "or set KERAS_HOME to a writable directory that holds datasets/fashion-mnist/*.gz."
         ) from err
+    expected = DATA_HUB["fashion_mnist"]["content_sha256"]
+    for split, (images, labels) in {"train": (x, y), "test": (xt, yt)}.items():
+        if _content_sha256(images, labels) != expected[split]:
+            raise DataUnavailableError(
+                f"Dataset 'fashion_mnist': the {split} split that Keras loaded from its cache "
+                f"({home}/datasets/fashion-mnist) fails its content checksum (corrupted or changed "
+                f"files; {len(labels)} images). Delete that folder and run this again to download "
+                "it afresh."
+            )
+    return (x, y), (xt, yt)
 
 
 def _read_cifar_batch(tar: tarfile.TarFile, member: str) -> tuple[np.ndarray, np.ndarray]:

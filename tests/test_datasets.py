@@ -307,6 +307,25 @@ def test_fashion_mnist_through_keras(shared_course_data):
         pytest.skip("KERAS_HOME is not set to a copy of the Keras cache mirror")
     (x, y), (xt, yt) = datasets.load_fashion_mnist()
     assert x.shape == (60000, 28, 28) and (np.bincount(y) == 6000).all()
+    assert xt.shape == (10000, 28, 28) and (np.bincount(yt) == 1000).all()
+
+
+def test_fashion_mnist_with_a_changed_label_is_refused(monkeypatch):
+    # Keras checks nothing, so the loader must: one label changed in the test split is caught.
+    import keras
+
+    x, y = np.zeros((4, 28, 28), np.uint8), np.arange(4, dtype=np.uint8)
+    real = datasets._content_sha256(x, y)
+    monkeypatch.setitem(datasets.DATA_HUB["fashion_mnist"], "content_sha256",
+                        {"train": real, "test": real})
+    changed = y.copy()
+    changed[2] = 9
+    monkeypatch.setattr(keras.datasets.fashion_mnist, "load_data", lambda: ((x, y), (x, changed)))
+    with pytest.raises(datasets.DataUnavailableError, match="test split .* fails its content checksum"):
+        datasets.load_fashion_mnist()
+    monkeypatch.setattr(keras.datasets.fashion_mnist, "load_data", lambda: ((x, y), (x, y)))
+    (a, b), _ = datasets.load_fashion_mnist()
+    assert (b == y).all()
 
 
 def test_registry_is_complete():
