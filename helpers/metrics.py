@@ -211,7 +211,7 @@ def plot_roc_pr(
         raise TypeError(f"scores must be a dict {{name: y_score}}, got {type(scores).__name__}")
     if not scores:
         raise ValueError("scores is empty: pass {name: y_score}")
-    fig, (roc_ax, pr_ax) = plt.subplots(1, 2, figsize=(8, 3.8))
+    fig, (roc_ax, pr_ax) = plt.subplots(1, 2, figsize=(8, 4.2 + 0.2 * len(scores)))
     for name, y_score in scores.items():
         y, s, _ = _binary_inputs(y_true, y_score)
         fpr, tpr, _ = skm.roc_curve(y, s)
@@ -227,7 +227,8 @@ def plot_roc_pr(
               xlim=(-0.01, 1.01), ylim=(-0.01, 1.01))
     for ax in (roc_ax, pr_ax):
         ax.grid(alpha=0.3)
-        ax.legend(fontsize=8, loc="lower left" if ax is pr_ax else "lower right")
+        # Below the axes: inside, a legend would cover a curve or the chance line.
+        ax.legend(fontsize=9, loc="upper center", bbox_to_anchor=(0.5, -0.2))
     if title:
         fig.suptitle(title)
     fig.tight_layout()
