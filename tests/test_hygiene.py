@@ -292,3 +292,17 @@ def test_photographs_are_jpeg_and_pages_stay_light(path):
     assert total <= PAGE_IMAGE_BUDGET, (
         f"{path.name} stores {total / 1e6:.2f} MB of images, over the {PAGE_IMAGE_BUDGET / 1e6} MB "
         "budget per page: photographs as JPEG (plots.show_as_jpeg), fewer or smaller figures")
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_glued_numbers_are_plain_python_numbers(path):
+    # myst-nb formats {glue:text}`name:.2f` with float(text/plain): a NumPy scalar stored as
+    # "np.float64(0.5)" cannot be formatted and the build fails (-W). Glue float(x) / int(x).
+    bad = []
+    for cell in code_cells(load(path)):
+        for output in cell["outputs"]:
+            text = output.get("data", {}).get("application/papermill.record/text/plain")
+            if text is not None and re.match(r"np\.\w+\(", "".join(text)):
+                name = output.get("metadata", {}).get("scrapbook", {}).get("name")
+                bad.append(f"{cell.get('id')}: {name} = {''.join(text)}")
+    assert not bad, "glue a plain float/int, not a NumPy scalar:\n  " + "\n  ".join(bad)
