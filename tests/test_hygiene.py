@@ -306,3 +306,16 @@ def test_glued_numbers_are_plain_python_numbers(path):
                 name = output.get("metadata", {}).get("scrapbook", {}).get("name")
                 bad.append(f"{cell.get('id')}: {name} = {''.join(text)}")
     assert not bad, "glue a plain float/int, not a NumPy scalar:\n  " + "\n  ".join(bad)
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_glue_import_falls_back_outside_the_build(path):
+    # Colab has no myst_nb: the import must sit in a try block with a no-op fallback.
+    bare = []
+    for cell in code_cells(load(path)):
+        lines = "".join(cell["source"]).splitlines()
+        for i, line in enumerate(lines):
+            if re.match(r"\s*(from myst_nb import|import myst_nb)", line):
+                if not (i > 0 and lines[i - 1].strip().startswith("try:")):
+                    bare.append(f"{cell.get('id')}: {line.strip()}")
+    assert not bare, "guard the glue import with try/except ImportError:\n  " + "\n  ".join(bare)
