@@ -89,6 +89,7 @@ def cmd_bench(paths: list[Path]) -> None:
             metrics = json.loads(metrics_file.read_text()) if metrics_file.exists() else {}
         results["notebooks"][path.stem] = {
             "title": _title(path), "seconds": round(seconds, 1), "metrics": metrics,
+            "date": dt.date.today().isoformat(),
         }
         print(f"{path.stem}: {seconds:.0f} s, {len(metrics)} metrics", flush=True)
     order = [p.stem for p in toc_notebooks()]
@@ -107,19 +108,24 @@ def _fmt(value: object) -> str:
 
 def write_report(results: dict) -> None:
     """Write the "Execution report" page and the chapter-time table on the front page."""
+    def measured(nb: dict) -> str:  # entries written before per-chapter dates carry the run's date
+        return nb.get("date", results["date"])
+
     rows = [
-        f"| [{nb['title']}](../notebooks/{stem}.ipynb) | {nb['seconds'] / 60:.1f} min | "
+        f"| [{nb['title']}](../notebooks/{stem}.ipynb) | {nb['seconds'] / 60:.1f} min | {measured(nb)} | "
         + ("<br>".join(f"{k} = {_fmt(v)}" for k, v in nb["metrics"].items()) or "-") + " |"
         for stem, nb in results["notebooks"].items()
     ]
+    dates = sorted({measured(nb) for nb in results["notebooks"].values()})
+    when = dates[0] if len(dates) == 1 else f"{dates[0]} to {dates[-1]} (each chapter's date is in the table)"
     REPORT.write_text(
         "# Execution report\n\n"
         "`make bench` executes every chapter top to bottom and records its wall time and the key numbers "
         "it reports. This page is written by that run (`scripts/run_notebooks.py`, results in "
         "`benchmarks/results.json`); nothing here is typed by hand.\n\n"
-        f"- Run on {results['date']}, {results['machine']}, no GPU.\n"
-        f"- Whole book: {results['total_seconds'] / 60:.1f} minutes.\n\n"
-        "| chapter | wall time | key results |\n|---|---|---|\n" + "\n".join(rows) + "\n"
+        f"- Run on {when}, {results['machine']}, no GPU.\n"
+        f"- Whole book: {results['total_seconds'] / 60:.1f} minutes (the sum of the chapter times).\n\n"
+        "| chapter | wall time | measured | key results |\n|---|---|---|---|\n" + "\n".join(rows) + "\n"
     )
     times = "\n".join(
         f"| [{nb['title']}](../notebooks/{stem}.ipynb) | "
