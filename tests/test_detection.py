@@ -202,6 +202,26 @@ def cocoeval(gt: dict, dets: list, cat_ids: list | None = None):
     return ev
 
 
+def test_equal_ious_go_to_the_later_object_as_in_cocoeval():
+    # det 0 overlaps both objects with IoU 0.6; pycocotools gives it the later one (gt 1), so det 1,
+    # which fits only gt 1, is a false positive: AP50 = 51/101, not 1 as "first object wins" gives
+    gt_xyxy = np.array([[0, 0, 10, 10], [5, 0, 15, 10]], float)
+    det_xyxy = np.array([[2.5, 0, 12.5, 10], [6, 0, 16, 10]], float)
+    matched, _ = det.match_detections(det_xyxy, [0.9, 0.8], gt_xyxy, 0.5)
+    np.testing.assert_array_equal(matched, [1, -1])
+    gt = {"images": [{"id": 1}], "categories": [{"id": 1}],
+          "annotations": [{"id": j + 1, "image_id": 1, "category_id": 1, "bbox": b.tolist(),
+                           "area": float(b[2] * b[3]), "iscrowd": 0}
+                          for j, b in enumerate(det.xyxy_to_xywh(gt_xyxy))]}
+    dets = [{"image_id": 1, "category_id": 1, "bbox": b.tolist(), "score": s}
+            for b, s in zip(det.xyxy_to_xywh(det_xyxy), (0.9, 0.8))]
+    ref = cocoeval(gt, dets)
+    ours = det.coco_evaluate(gt, dets)
+    assert ref.stats[1] == pytest.approx(51 / 101)
+    for i, name in enumerate(STATS):
+        assert ours[name] == pytest.approx(ref.stats[i], abs=1e-12), name
+
+
 @pytest.mark.parametrize("seed", range(40))
 def test_coco_evaluate_equals_cocoeval_on_random_cases(seed):
     rng = np.random.default_rng(seed)
