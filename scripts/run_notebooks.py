@@ -6,6 +6,7 @@ which readers should not see and nbval does not compare).
 
     python scripts/run_notebooks.py execute [NOTEBOOK ...]   # re-run in place, save outputs
     python scripts/run_notebooks.py bench [NOTEBOOK ...]     # run notebooks, write the report
+    python scripts/run_notebooks.py execute --record [NOTEBOOK ...]  # both, from one run
 """
 
 from __future__ import annotations
@@ -38,25 +39,45 @@ def toc_notebooks() -> list[Path]:
     return [ROOT / f"{m}.ipynb" for m in re.findall(r"file:\s*(notebooks/\S+)", text)]
 
 
+def _cell_seconds(cell: nbformat.NotebookNode) -> float:
+    """Wall time of one executed cell from nbclient's timing metadata (0 when it is missing)."""
+    timing = cell.metadata.get("execution", {})
+    start, end = timing.get("iopub.execute_input"), timing.get("shell.execute_reply")
+    if not (start and end):
+        return 0.0
+    parse = lambda t: dt.datetime.fromisoformat(t.replace("Z", "+00:00"))  # noqa: E731
+    return (parse(end) - parse(start)).total_seconds()
+
+
 def execute(path: Path) -> tuple[nbformat.NotebookNode, float]:
-    """Run one notebook top to bottom; return it with stderr removed, and its wall time in seconds."""
+    """Run one notebook top to bottom; return it with stderr removed, and its wall time in seconds.
+
+    The five slowest cells are printed (their timing metadata is not kept in the notebook)."""
     nb = nbformat.read(path, as_version=4)
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     client = NotebookClient(
-        nb, kernel_name="python3", timeout=TIMEOUT, record_timing=False,
+        nb, kernel_name="python3", timeout=TIMEOUT, record_timing=True,
         resources={"metadata": {"path": str(path.parent)}},
     )
     start = time.perf_counter()
     client.execute()
     seconds = time.perf_counter() - start
+    timed = sorted(((_cell_seconds(c), i) for i, c in enumerate(nb.cells) if c.cell_type == "code"),
+                   reverse=True)
+    print(f"{path.name}: slowest cells " + ", ".join(f"[{i}] {t:.0f} s" for t, i in timed[:5]), flush=True)
     for cell in nb.cells:
+        cell.metadata.pop("execution", None)
         if cell.cell_type == "code":
             cell.outputs = [o for o in cell.outputs
                             if not (o.output_type == "stream" and o.name == "stderr")]
     return nb, seconds
 
 
-def cmd_execute(paths: list[Path]) -> None:
+def cmd_execute(paths: list[Path], record: bool = False) -> None:
+    """Re-run `paths` in place; with `record`, the run is also the benchmark's entry (one run, not two)."""
+    if record:
+        cmd_bench(paths, save=True)
+        return
     for path in paths:
         nb, seconds = execute(path)
         nbformat.write(nb, path)
@@ -69,8 +90,10 @@ def _title(path: Path) -> str:
     return first.lstrip("# ").strip()
 
 
-def cmd_bench(paths: list[Path]) -> None:
-    """Benchmark `paths` (default: every notebook); with a subset, the other entries are kept."""
+def cmd_bench(paths: list[Path], save: bool = False) -> None:
+    """Benchmark `paths` (default: every notebook); with a subset, the other entries are kept.
+
+    With `save`, each executed notebook is written back with its fresh outputs."""
     results = {"notebooks": {}}
     if paths and RESULTS.exists():
         results = json.loads(RESULTS.read_text())
@@ -83,10 +106,12 @@ def cmd_bench(paths: list[Path]) -> None:
             metrics_file = Path(tmp) / "metrics.json"
             os.environ["CNN_COURSE_BENCH_FILE"] = str(metrics_file)
             try:
-                _, seconds = execute(path)
+                nb, seconds = execute(path)
             finally:
                 del os.environ["CNN_COURSE_BENCH_FILE"]
             metrics = json.loads(metrics_file.read_text()) if metrics_file.exists() else {}
+        if save:
+            nbformat.write(nb, path)
         results["notebooks"][path.stem] = {
             "title": _title(path), "seconds": round(seconds, 1), "metrics": metrics,
             "date": dt.date.today().isoformat(),
@@ -144,9 +169,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("command", choices=["execute", "bench"])
     parser.add_argument("notebooks", nargs="*", type=Path, help="default: every notebook in _toc.yml")
+    parser.add_argument("--record", action="store_true",
+                        help="execute: also record the run as the benchmark's entry for each notebook")
     args = parser.parse_args(argv)
     if args.command == "execute":
-        cmd_execute([p.resolve() for p in args.notebooks] or toc_notebooks())
+        cmd_execute([p.resolve() for p in args.notebooks] or toc_notebooks(), record=args.record)
     else:
         cmd_bench([p.resolve() for p in args.notebooks])
     return 0
