@@ -42,7 +42,7 @@ test: $(STAMP)
 
 # Colab's runtime rebuilt in $(COLAB_VENV): its Python and package versions (tests/colab/), helpers
 # installed by the setup cell from this checkout's HEAD commit; every notebook's imports checked, the
-# chapters that bench under three minutes executed. Needs only python3 (and pyenv for Python 3.13); not .venv.
+# chapters that bench under a minute executed. Needs only python3 (and pyenv for Python 3.13); not .venv.
 COLAB_VENV ?= .venv-colab
 test-colab:
 	$(PYTHON) scripts/test_colab.py --venv $(COLAB_VENV)
