@@ -171,7 +171,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("notebooks", nargs="*", type=Path, help="default: every notebook in _toc.yml")
     parser.add_argument("--record", action="store_true",
                         help="execute: also record the run as the benchmark's entry for each notebook")
-    args = parser.parse_args(argv)
+    args = parser.parse_intermixed_args(argv)  # `execute --record NOTEBOOK` as well as `execute NOTEBOOK --record`
     if args.command == "execute":
         cmd_execute([p.resolve() for p in args.notebooks] or toc_notebooks(), record=args.record)
     else:
