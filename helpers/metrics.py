@@ -15,8 +15,10 @@ from sklearn import metrics as skm
 
 from helpers import _checks
 
-SEED_REPORT_ROWS = ["Accuracy", "Precision", "Recall", "F1-Score", "ROC-AUC"]
-"""The rows of the metric table in the seed 003 report (chapter 10 reads that table critically)."""
+REPORT_ROWS = ["Accuracy", "Precision", "Recall", "F1-Score", "ROC-AUC"]
+"""The rows of the team report's metric table (chapter 10 reads that table critically)."""
+
+SEED_REPORT_ROWS = REPORT_ROWS  # former name, kept until every chapter uses REPORT_ROWS
 
 
 def _binary_inputs(y_true, y_score=None, y_pred=None) -> tuple[np.ndarray, ...]:
@@ -42,7 +44,7 @@ def binary_report(y_true, y_score, threshold: float = 0.5, *, allow_hard_scores:
 
     ``y_score`` are scores or probabilities for class 1; predictions are ``y_score >= threshold``.
     ROC-AUC and AP need real scores: 0/1 scores make ROC-AUC the balanced accuracy (chapter 10 shows
-    how that produced "ROC-AUC = accuracy" in the seed report), so hard labels raise an error unless
+    how that produced "ROC-AUC = accuracy" in the team report), so hard labels raise an error unless
     ``allow_hard_scores=True``.
     """
     y_true, y_score, _ = _binary_inputs(y_true, y_score)
@@ -94,10 +96,10 @@ def binary_report(y_true, y_score, threshold: float = 0.5, *, allow_hard_scores:
 def metrics_table(
     models: Mapping[str, tuple[Sequence[int], Sequence[float]]],
     threshold: float = 0.5,
-    rows: Sequence[str] = SEED_REPORT_ROWS,
+    rows: Sequence[str] = REPORT_ROWS,
     decimals: int = 3,
 ) -> pd.DataFrame:
-    """A table in the seed report's format: one column per model, one row per metric.
+    """A table in the team report's format: one column per model, one row per metric.
 
     ``models`` maps a model's name to ``(y_true, y_score)``. Used in chapters 10 and 11.
     """

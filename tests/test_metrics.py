@@ -43,12 +43,12 @@ def test_hard_labels_are_refused_for_auc_unless_asked():
     assert r["ROC-AUC"] == pytest.approx(skm.balanced_accuracy_score(y, [1, 0, 0, 0]))
 
 
-def test_metrics_table_in_the_seed_format():
+def test_metrics_table_in_the_report_format():
     rng = np.random.default_rng(0)
     y = rng.integers(0, 2, 200)
     good = np.clip(y * 0.6 + rng.normal(0.2, 0.2, 200), 0, 1)
     table = metrics.metrics_table({"good": (y, good), "one class": (y, np.full(200, 0.9))})
-    assert list(table.index) == metrics.SEED_REPORT_ROWS and list(table.columns) == ["good", "one class"]
+    assert list(table.index) == metrics.REPORT_ROWS and list(table.columns) == ["good", "one class"]
     assert table.loc["Recall", "one class"] == 1.0 and table.loc["ROC-AUC", "one class"] == 0.5
     assert table.loc["Accuracy", "good"] == round(skm.accuracy_score(y, good >= 0.5), 3)
     with pytest.raises(KeyError, match="unknown rows"):
