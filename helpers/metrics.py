@@ -18,8 +18,6 @@ from helpers import _checks
 REPORT_ROWS = ["Accuracy", "Precision", "Recall", "F1-Score", "ROC-AUC"]
 """The rows of the team report's metric table (chapter 10 reads that table critically)."""
 
-SEED_REPORT_ROWS = REPORT_ROWS  # former name, kept until every chapter uses REPORT_ROWS
-
 
 def _binary_inputs(y_true, y_score=None, y_pred=None) -> tuple[np.ndarray, ...]:
     y_true = _checks.array(y_true, "y_true")
