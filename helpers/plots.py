@@ -92,7 +92,7 @@ def image_grid(
             if predictions is not None:
                 text += f" / {name_of(int(predictions[i]))}"
                 colour = "black" if int(labels[i]) == int(predictions[i]) else "red"
-            ax.set_title(text, fontsize=8 if size >= 1.2 else 7, color=colour)
+            ax.set_title(text, fontsize=9, color=colour)
     if title:
         fig.suptitle(title)
     return fig
