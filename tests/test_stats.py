@@ -155,6 +155,57 @@ def test_bootstrap_bad_input():
         stats.bootstrap_interval(0.5, y, score)
 
 
+# --- cluster bootstrap ---------------------------------------------------------------------
+
+
+def test_cluster_bootstrap_with_singleton_groups_is_the_plain_bootstrap():
+    y, score = _toy_scores()
+    plain = stats.bootstrap_interval(skm.roc_auc_score, y, score, seed=3)
+    cluster = stats.cluster_bootstrap_interval(skm.roc_auc_score, y, score,
+                                               groups=np.arange(len(y)), seed=3)
+    assert cluster == plain
+
+
+def test_cluster_bootstrap_keeps_groups_whole_and_strata_fixed():
+    # 4 groups of 5 examples in stratum 0, 3 groups of 4 in stratum 1
+    groups = np.repeat(np.arange(7), [5, 5, 5, 5, 4, 4, 4])
+    strata = (groups >= 4).astype(int)
+    seen = []
+
+    def record(g, s):
+        seen.append((g.copy(), s.copy()))
+        return float(np.mean(s))
+
+    stats.cluster_bootstrap_interval(record, groups, strata, groups=groups, strata=strata,
+                                     n_resamples=200, seed=0)
+    for g, s in seen[1:]:  # seen[0] is the estimate on the original arrays
+        assert np.sum(s == 0) == 20 and np.sum(s == 1) == 12  # 4 and 3 groups each time
+        labels, counts = np.unique(g, return_counts=True)
+        sizes = np.where(labels < 4, 5, 4)
+        assert (counts % sizes == 0).all()  # every drawn group comes whole
+
+
+def test_cluster_bootstrap_is_wider_when_answers_cluster():
+    rng = np.random.default_rng(0)
+    groups = np.repeat(np.arange(20), 10)
+    right = np.repeat(rng.random(20) < 0.7, 10).astype(float)  # a group is right or wrong
+    by_example = stats.bootstrap_interval(np.mean, right, seed=0)
+    by_group = stats.cluster_bootstrap_interval(np.mean, right, groups=groups, seed=0)
+    assert by_group.high - by_group.low > 2 * (by_example.high - by_example.low)
+
+
+def test_cluster_bootstrap_bad_input():
+    y, score = _toy_scores(20)
+    with pytest.raises(ValueError, match="same order"):
+        stats.cluster_bootstrap_interval(skm.roc_auc_score, y, score, groups=np.arange(19))
+    with pytest.raises(ValueError, match="more than one stratum"):
+        stats.cluster_bootstrap_interval(skm.roc_auc_score, y, score,
+                                         groups=np.zeros(20), strata=y)
+    with pytest.raises(ValueError, match="at least 100"):
+        stats.cluster_bootstrap_interval(skm.roc_auc_score, y, score,
+                                         groups=np.arange(20), n_resamples=10)
+
+
 # --- McNemar -------------------------------------------------------------------------------
 
 
