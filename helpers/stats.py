@@ -227,7 +227,7 @@ def cluster_bootstrap_interval(
     confidence: float = 0.95,
     seed: int = 0,
 ) -> Interval:
-    """Cluster bootstrap interval: resample whole groups, not examples (chapters 6 and 10).
+    """Cluster bootstrap interval: resample whole groups, not examples (chapter 10).
 
     Use it when the examples come in groups whose members are answered alike: frames of one
     rendered figure, slices of one patient, crops of one photo. ``groups`` gives each example's
