@@ -11,6 +11,7 @@ import io
 from typing import Mapping, Sequence
 
 import matplotlib.pyplot as plt
+from matplotlib.ticker import MaxNLocator
 import numpy as np
 
 from helpers import _checks
@@ -133,6 +134,7 @@ def training_curves(
         if f"val_{metric}" in logs:
             ax.plot(epochs, logs[f"val_{metric}"], marker="s", label="validation")
         ax.set_xlabel("epoch")
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # whole epochs only
         ax.set_ylabel(metric)
         ax.set_title(metric)
         ax.grid(alpha=0.3)

@@ -55,6 +55,7 @@ def test_training_curves_from_a_history_dict_and_object():
     loss_ax, acc_ax = fig.axes
     assert [len(line.get_xdata()) for line in loss_ax.lines] == [3, 3]
     assert len(acc_ax.lines) == 1 and acc_ax.get_xlabel() == "epoch"
+    assert all(float(t).is_integer() for t in loss_ax.get_xticks())  # whole epochs, no 1.5
 
     class History:  # what keras.Model.fit returns
         history = logs
