@@ -189,8 +189,10 @@ def plot_confusion_matrix(
     if ax is None:
         size = min(max(3.5, 0.55 * len(names) + 1.5), 7.0)  # at most 8 in wide: the column
         _, ax = plt.subplots(figsize=(size + 1, size))
+    # Numbers at least 9 pt at the page column's width: larger when there are few cells
+    annot_size = 11 if len(names) <= 4 else 10 if len(names) <= 6 else 9
     sns.heatmap(cm, annot=True, fmt=".2f" if normalize else "d", cmap="Blues", cbar=False,
-                xticklabels=names, yticklabels=names, ax=ax, annot_kws={"fontsize": 8})
+                xticklabels=names, yticklabels=names, ax=ax, annot_kws={"fontsize": annot_size})
     ax.set_xlabel("predicted class")
     ax.set_ylabel("true class")
     ax.set_title(title)
