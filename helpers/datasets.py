@@ -142,12 +142,13 @@ DATA_HUB: dict[str, dict] = {
         "what": "the 1,000 ILSVRC-2012 class names, index -> (WordNet id, name)",
         "licence": "-",
         "citation": "deng2009imagenet",
-        # Checked on its parsed content (json.dumps with sorted keys), since copies of this file
-        # differ in whitespace only.
+        # Checked on its parsed content (json.dumps with sorted keys), so that a copy differing in
+        # whitespace only still passes; the content is the official file's (the one whose bytes have
+        # the MD5 c2c37ea5... that keras.applications pins). A copy with changed class names fails.
         "files": {
             "imagenet_class_index.json": (
                 _HOH_URL + "imagenet_class_index.json",
-                "json:b3833977f1196beaa4b8a09aa5cc51cfcdd309d87080647aeb4e186f771c9c84",
+                "json:8dc8b1c9ca365c94a1520f1609f3bf3f87002c1db0369f4d2741bade1d52ea08",
             )
         },
     },

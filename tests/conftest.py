@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import http.server
 import os
+import sys
 import threading
 from pathlib import Path
 
@@ -47,12 +48,17 @@ class QuietHandler(http.server.SimpleHTTPRequestHandler):
 
 
 @pytest.fixture
-def shared_course_data(monkeypatch) -> Path:
+def shared_course_data(monkeypatch, tmp_path) -> Path:
     """The offline mirror of the course data (../shared/data/course), or skip."""
     env = os.environ.get("CNN_COURSE_DATA")
     path = Path(env) if env else SHARED_DATA / "course"
     if not (path / "mnist").is_dir():
         pytest.skip(f"the course data mirror is not present (looked in {path}); set CNN_COURSE_DATA")
+    if not env:  # the bare mirror: use it through the overlay CI builds (scripts/prepare_offline_data.py)
+        sys.path.insert(0, str(ROOT / "scripts"))
+        import prepare_offline_data
+
+        path = prepare_offline_data.build_overlay(path, tmp_path / "course")
     monkeypatch.setenv("CNN_COURSE_DATA", str(path))
     return path
 

@@ -300,6 +300,9 @@ def test_coco_membrane_models_and_class_names_real(shared_course_data):
         assert datasets.model_path(name).stat().st_size > 100_000
     names = datasets.imagenet_class_names()
     assert len(names) == 1000 and names[0] == "tench"
+    # the official names (a damaged copy with these four replaced fails the checksum)
+    assert [names[i] for i in (619, 765, 831, 846)] == [
+        "lampshade", "rocking_chair", "studio_couch", "table_lamp"]
 
 
 def test_fashion_mnist_through_keras(shared_course_data):
