@@ -83,6 +83,8 @@ def _strip_protected(text: str) -> str:
     text = re.sub(r"^(`{3,}|:{3,})\{[\w:-]+\}[^\n]*$", " ", text, flags=re.M)
     text = re.sub(r"^(`{3,}|:{3,})\s*$", " ", text, flags=re.M)
     text = re.sub(r"^:[\w-]+:.*$", " ", text, flags=re.M)   # directive options (:label:, :class:)
+    # a citation leaves a marker, so that the numbers of its sentence or table row count as cited
+    text = re.sub(r"\{cite(?::\w+)?\}`[^`\n]*`", " [cited] ", text)
     for pattern in _PROTECTED:
         text = pattern.sub(" ", text)
     return text
@@ -147,7 +149,7 @@ def _matches(token: str, decimals: int, is_percent: bool, values: set[float]) ->
 
 # A sentence (or table row) that names its source quotes published numbers, not outputs: a citation
 # role, or one of the source notes as the book names them ("the source article", "the team report").
-_CITED = re.compile(r"\{cite|\bsource (?:article|notes?|post|report)\b|\bteam report\b|\bblog post\b|"
+_CITED = re.compile(r"\[cited\]|\bsource (?:article|notes?|post|report)\b|\bteam report\b|\bblog post\b|"
                     r"\bthe report\b|\bthe paper\b|\bpublished\b|\breports?\b|\bet al\.|"
                     r"원문|보고서|논문|발표", re.I)
 _ARITHMETIC = re.compile(r"[×/=≈+−]\s*$")

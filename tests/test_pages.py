@@ -109,6 +109,16 @@ def test_number_check_accepts_glue_code_constants_citations_and_references():
     assert check_pages.unbound_numbers(nb) == []
 
 
+def test_number_check_counts_a_cited_sentence_or_table_row_as_cited():
+    row = "| 2016 | PSPNet {cite:p}`zhao2017` | pyramid pooling | 85.4 % on VOC 2012 test |"
+    nb = {"cells": [md("| year | model | idea | result |\n|---|---|---|---|\n" + row + "\n\n"
+                       "DeepLab reached 79.7 % {cite:t}`chen2018`. Ours reached 61.3 %.")]}
+    hits = check_pages.unbound_numbers(nb)
+    assert [h.split("'")[1] for h in hits] == ["61.3 %"], hits  # the uncited sentence is still caught
+    uncited = {"cells": [md(row.replace(" {cite:p}`zhao2017`", ""))]}
+    assert [h.split("'")[1] for h in check_pages.unbound_numbers(uncited)] == ["85.4 %"]
+
+
 def test_words_check_catches_build_words_and_allows_chapter_zero_its_tooling():
     nb = {"cells": [md("As in seed 003 and the issue that planned this chapter, on this machine."),
                     code("x = 1  # measured on the shared machine"),
