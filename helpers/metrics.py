@@ -111,10 +111,14 @@ def metrics_table(
 
 
 def threshold_for_recall(y_true, y_score, target: float) -> dict[str, float]:
-    """The highest threshold whose recall reaches ``target``, with the precision it costs.
+    """The threshold that reaches recall ``target`` with the fewest false positives, and what it costs.
 
-    Returns ``{"threshold", "recall", "precision"}``. Predictions are ``y_score >= threshold``, as in
-    scikit-learn's ``precision_recall_curve``. Taught in chapter 10 (choosing a threshold for a goal).
+    Predictions are ``y_score >= threshold``, as in scikit-learn's ``precision_recall_curve``; every
+    distinct score is a candidate. Among the thresholds whose recall reaches ``target``, those with
+    the fewest false positives are kept, and of them the *lowest* is returned: it finds the most
+    positives for the same false alarms (the highest qualifying threshold can give up positives for
+    nothing when several share the fewest false positives). Returns ``{"threshold", "recall",
+    "precision", "false_positives"}``. Taught in chapter 10 (choosing a threshold for a goal).
     """
     target = _checks.real_number(target, "target")
     if not 0 < target <= 1:
@@ -122,10 +126,18 @@ def threshold_for_recall(y_true, y_score, target: float) -> dict[str, float]:
     y_true, y_score, _ = _binary_inputs(y_true, y_score)
     if y_true.sum() == 0:
         raise ValueError("y_true has no positives: recall is undefined")
-    precision, recall, thresholds = skm.precision_recall_curve(y_true, y_score)
-    ok = np.flatnonzero(recall[:-1] >= target)  # the last point (recall 0) has no threshold
-    best = ok[-1]  # thresholds increase, so the last qualifying one is the highest
-    return {"threshold": float(thresholds[best]), "recall": float(recall[best]), "precision": float(precision[best])}
+    thresholds = np.unique(y_score)  # ascending
+    # counts of positives and negatives scoring >= each threshold
+    pos = np.sort(y_score[y_true == 1])
+    neg = np.sort(y_score[y_true == 0])
+    tp = len(pos) - np.searchsorted(pos, thresholds, side="left")
+    fp = len(neg) - np.searchsorted(neg, thresholds, side="left")
+    recall = tp / len(pos)
+    ok = np.flatnonzero(recall >= target)  # never empty: the lowest score gives recall 1
+    fewest = fp[ok].min()
+    best = ok[fp[ok] == fewest][0]  # the lowest of the thresholds with the fewest false positives
+    return {"threshold": float(thresholds[best]), "recall": float(recall[best]),
+            "precision": float(tp[best] / (tp[best] + fp[best])), "false_positives": int(fp[best])}
 
 
 def plot_confusion_matrix(

@@ -64,10 +64,25 @@ def test_threshold_for_recall_matches_a_brute_force_search():
     for target in (0.5, 0.9, 0.99, 1.0):
         got = metrics.threshold_for_recall(y, s, target)
         candidates = [t for t in np.unique(s) if skm.recall_score(y, s >= t) >= target]
-        best = max(candidates)
+        false_pos = {t: int(np.sum((s >= t) & (y == 0))) for t in candidates}
+        fewest = min(false_pos.values())
+        best = min(t for t in candidates if false_pos[t] == fewest)
         assert got["threshold"] == pytest.approx(best)
+        assert got["false_positives"] == fewest
         assert got["recall"] == pytest.approx(skm.recall_score(y, s >= best))
         assert got["precision"] == pytest.approx(skm.precision_score(y, s >= best))
+
+
+def test_threshold_for_recall_breaks_ties_towards_more_positives():
+    # negatives at 0.1 and 0.2, positives at 0.5, 0.6 and 0.9: every threshold from 0.5 to 0.6
+    # has no false positive; 0.6 would drop a positive for nothing (recall 2/3 still >= 0.6)
+    y = np.array([0, 0, 1, 1, 1])
+    s = np.array([0.1, 0.2, 0.5, 0.6, 0.9])
+    got = metrics.threshold_for_recall(y, s, 0.6)
+    assert got == {"threshold": 0.5, "recall": 1.0, "precision": 1.0, "false_positives": 0}
+    # overlapping scores: recall 1 needs threshold 0.3, which lets one negative (0.4) in
+    got = metrics.threshold_for_recall([0, 1, 0, 1], [0.1, 0.3, 0.4, 0.8], 1.0)
+    assert got == {"threshold": 0.3, "recall": 1.0, "precision": 2 / 3, "false_positives": 1}
 
 
 @pytest.mark.parametrize("y, s, match", [
