@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections import Counter
 import re
 import sys
 from pathlib import Path
@@ -306,6 +307,17 @@ def test_glued_numbers_are_plain_python_numbers(path):
                 name = output.get("metadata", {}).get("scrapbook", {}).get("name")
                 bad.append(f"{cell.get('id')}: {name} = {''.join(text)}")
     assert not bad, "glue a plain float/int, not a NumPy scalar:\n  " + "\n  ".join(bad)
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_each_glue_name_is_stored_once(path):
+    # myst-nb warns "glue key ... duplicate" when a name is glued twice in one notebook, and the
+    # build runs with -W: the second value would silently replace the first on the page.
+    names = [output.get("metadata", {}).get("scrapbook", {}).get("name")
+             for cell in code_cells(load(path)) for output in cell["outputs"]]
+    counts = Counter(n for n in names if n)
+    twice = sorted(n for n, k in counts.items() if k > 1)
+    assert not twice, f"{path.name} glues these names more than once: {twice}"
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
