@@ -288,6 +288,27 @@ def long_drawing_cells(nb: dict, limit: int = MAX_DRAWING_LINES) -> list[str]:
     return hits
 
 
+# --------------------------------------------------------------------------- emphasis before Korean
+
+# CommonMark closes `**` only if it is right-flanking: a closing `**` after punctuation must be followed
+# by whitespace or punctuation. `**학습률(learning rate)**은` therefore stays open and the page shows
+# the asterisks; `**학습률**(learning rate)은` renders. The same holds for `*` and for an opening `**`
+# after a Hangul letter before punctuation.
+_UNCLOSED_BOLD = re.compile(r"\*{1,2}[^*\n]*?[)\]\"'`.:;,!?]\*{1,2}(?=[가-힣])")
+
+
+def unclosed_emphasis(nb: dict) -> list[str]:
+    """Markdown emphasis that CommonMark leaves open because a Hangul letter follows it."""
+    hits = []
+    for i, cell in enumerate(nb["cells"]):
+        if cell["cell_type"] != "markdown":
+            continue
+        for m in _UNCLOSED_BOLD.finditer(_source(cell)):
+            hits.append(f"cell {i}: {m.group(0)[:60]!r} (move the closing asterisks before the "
+                        f"parenthesis, or put a space after them)")
+    return hits
+
+
 # --------------------------------------------------------------------------- command line
 
 def check_notebook(path: Path) -> dict[str, list[str]]:
@@ -298,6 +319,7 @@ def check_notebook(path: Path) -> dict[str, list[str]]:
         "korean": korean_variants(korean_texts(nb)),
         "long lines": long_code_lines(nb),
         "drawing cells": long_drawing_cells(nb),
+        "emphasis": unclosed_emphasis(nb),
     }
 
 

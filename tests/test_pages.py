@@ -85,6 +85,12 @@ def test_long_drawing_cells_are_hidden(path):
     assert not hits, "\n  ".join(hits)
 
 
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_emphasis_before_korean_text_renders(path):
+    hits = check_pages.unclosed_emphasis(load(path))
+    assert not hits, "emphasis the page would show as asterisks:\n  " + "\n  ".join(hits)
+
+
 # --------------------------------------------------------------------------- planted examples
 
 def test_number_check_catches_a_drifted_and_an_unglued_number():
@@ -143,3 +149,11 @@ def test_code_shape_checks_catch_a_long_line_and_a_long_visible_drawing_cell():
                     code(drawing, tags=["hide-input"])]}
     assert len(check_pages.long_code_lines(nb)) == 1
     assert [h.split(":")[0] for h in check_pages.long_drawing_cells(nb)] == ["cell 1"]
+
+
+def test_emphasis_check_catches_bold_closed_after_a_parenthesis_before_hangul():
+    nb = {"cells": [md("**층별 학습률(discriminative learning rate)**은 층마다"),
+                    md("**층별 학습률**(discriminative learning rate)은 층마다"),
+                    md("**Answer.** In English (a note)**,** fine"),
+                    md("*(선택)*은 여기")]}
+    assert [h.split(":")[0] for h in check_pages.unclosed_emphasis(nb)] == ["cell 0", "cell 3"]
