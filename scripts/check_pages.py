@@ -292,8 +292,8 @@ def long_drawing_cells(nb: dict, limit: int = MAX_DRAWING_LINES) -> list[str]:
 
 # CommonMark closes `**` only if it is right-flanking: a closing `**` after punctuation must be followed
 # by whitespace or punctuation. `**학습률(learning rate)**은` therefore stays open and the page shows
-# the asterisks; `**학습률**(learning rate)은` renders. The same holds for `*` and for an opening `**`
-# after a Hangul letter before punctuation.
+# the asterisks; `**학습률**(learning rate)은` renders. The same holds for `*`. Only closing emphasis is
+# checked.
 _UNCLOSED_BOLD = re.compile(r"\*{1,2}[^*\n]*?[)\]\"'`.:;,!?]\*{1,2}(?=[가-힣])")
 
 
